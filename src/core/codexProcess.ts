@@ -1,0 +1,289 @@
+import { execa, type ResultPromise } from 'execa';
+import { LineFramer, type LinePiece } from './framer';
+import type { Logger } from './logger';
+import { readProc, signalGroup, signalIfSame, type ProcIdentity } from './procfs';
+import { ProcessTree, type TreeSampler } from './processTree';
+import type { RawLog } from './rawLog';
+
+export interface ProcessSpec {
+  readonly executable: string;
+  /** An argument array: there is never a shell between us and codex. */
+  readonly args: readonly string[];
+  readonly cwd: string;
+  readonly env: NodeJS.ProcessEnv;
+}
+
+export interface ExitInfo {
+  readonly code: number | null;
+  readonly signal: string | null;
+}
+
+export interface ProcessHooks {
+  /** Each stdout line (or fragment of a huge one), already in the raw log. */
+  onStdout(piece: LinePiece): void;
+  /** Each stderr line, already in the raw log. */
+  onStderr(line: string): void;
+}
+
+export interface KillOptions {
+  /** The transport's graceful stop (exec: SIGINT; app-server: interrupt then stdin EOF; ...). */
+  readonly graceful?: () => void;
+  /** How long each stage waits before the next, harder one. */
+  readonly graceMs: number;
+}
+
+const STDERR_TAIL_LINES = 40;
+const POLL_MS = 25;
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * One codex process: spawned without a shell in its own session and process group, its stdout framed
+ * into lines, every byte in and out written to the raw log, its descendants tracked so that `kill()`
+ * leaves nothing behind, and its end recorded exactly as `{code, signal}`.
+ */
+export class CodexProcess {
+  readonly identity: ProcIdentity;
+  readonly tree: ProcessTree;
+  /** Resolves once codex has exited, its output is read, and no descendant seen is alive. */
+  readonly ended: Promise<ExitInfo>;
+  private readonly child: ResultPromise<{ buffer: false; encoding: 'buffer' }>;
+  private readonly stderrTail: string[] = [];
+  private exitInfo: ExitInfo | undefined;
+  private readonly exited: Promise<ExitInfo>;
+  private killing: Promise<ExitInfo> | undefined;
+  private readonly unwatch: { dispose(): void } | undefined;
+
+  private constructor(
+    child: ResultPromise<{ buffer: false; encoding: 'buffer' }>,
+    private readonly log: RawLog,
+    private readonly hooks: ProcessHooks,
+    private readonly logger: Logger,
+    private readonly graceMs: number,
+    sampler?: TreeSampler,
+    private readonly redact: (s: string) => string = (s) => s,
+  ) {
+    this.child = child;
+    const pid = child.pid!;
+    const info = readProc(pid);
+    this.identity = { pid, startTime: info?.startTime ?? -1 };
+    this.tree = new ProcessTree(this.identity);
+    this.unwatch = sampler?.watch(this.tree);
+
+    const out = new LineFramer((p) => {
+      this.log.line('out', p.bytes, p.eol);
+      this.hooks.onStdout(p);
+    });
+    const err = new LineFramer((p) => {
+      const text = this.redact(p.bytes.toString('utf8'));
+      this.log.line('err', text, p.eol);
+      this.stderrTail.push(text);
+      if (this.stderrTail.length > STDERR_TAIL_LINES) {
+        this.stderrTail.shift();
+      }
+      this.hooks.onStderr(text);
+    });
+    const stdoutDone = new Promise<void>((resolve) => {
+      child.stdout!.on('data', (c: Buffer) => out.push(c));
+      child.stdout!.on('close', () => {
+        out.end();
+        resolve();
+      });
+    });
+    const stderrDone = new Promise<void>((resolve) => {
+      child.stderr!.on('data', (c: Buffer) => err.push(c));
+      child.stderr!.on('close', () => {
+        err.end();
+        resolve();
+      });
+    });
+    // stdin errors (EPIPE after codex exits) are expected and must not crash the host.
+    child.stdin?.on('error', (e) => this.logger.debug(`codex ${pid} stdin: ${e.message}`));
+
+    this.exited = new Promise<ExitInfo>((resolve) => {
+      child.on('exit', (code, signal) => {
+        this.exitInfo = { code, signal };
+        resolve(this.exitInfo);
+      });
+    });
+    // The execa promise itself: with reject:false it never rejects; we only need it handled.
+    child.catch(() => undefined);
+
+    this.ended = (async () => {
+      const exit = await this.exited;
+      // codex is gone: anything it left running (commands in their own sessions) is reaped now.
+      await this.reapLeftovers();
+      // A leftover that inherited our stdout could hold the pipe open: wait briefly, then stop reading.
+      const closed = await Promise.race([Promise.all([stdoutDone, stderrDone]).then(() => true), sleep(2000).then(() => false)]);
+      if (!closed) {
+        child.stdout?.destroy();
+        child.stderr?.destroy();
+        out.end();
+        err.end();
+      }
+      this.unwatch?.dispose();
+      this.log.meta({ event: 'exit', code: exit.code, signal: exit.signal });
+      return exit;
+    })();
+  }
+
+  static start(spec: ProcessSpec, log: RawLog, hooks: ProcessHooks, opts: { logger: Logger; graceMs: number; sampler?: TreeSampler; redact?: (s: string) => string }): CodexProcess {
+    log.meta({ event: 'spawn', executable: spec.executable, args: spec.args.map((a) => (a.length > 200 ? `${a.slice(0, 200)}…(${a.length} chars)` : a)), cwd: spec.cwd });
+    const child = execa(spec.executable, [...spec.args], {
+      cwd: spec.cwd,
+      env: spec.env,
+      extendEnv: false,
+      stdin: 'pipe',
+      stdout: 'pipe',
+      stderr: 'pipe',
+      buffer: false,
+      encoding: 'buffer',
+      reject: false,
+      // Its own session and process group: a signal to the editor's group never reaches it by accident,
+      // and its group can be signalled without touching ours.
+      detached: true,
+      cleanup: false,
+      forceKillAfterDelay: false,
+      stripFinalNewline: false,
+      windowsHide: true,
+    });
+    if (child.pid === undefined) {
+      // Spawn failed synchronously (ENOENT, EACCES): execa reports it through the promise.
+      throw new SpawnFailed(spec.executable, child);
+    }
+    return new CodexProcess(child, log, hooks, opts.logger, opts.graceMs, opts.sampler, opts.redact);
+  }
+
+  get pid(): number {
+    return this.identity.pid;
+  }
+
+  get exit(): ExitInfo | undefined {
+    return this.exitInfo;
+  }
+
+  get running(): boolean {
+    return this.exitInfo === undefined;
+  }
+
+  stderr(): string {
+    return this.stderrTail.join('\n');
+  }
+
+  /** Writes one line to codex's stdin (and to the raw log). */
+  write(line: string): void {
+    this.log.line('in', line);
+    if (this.child.stdin && !this.child.stdin.destroyed && this.running) {
+      this.child.stdin.write(`${line}\n`);
+    }
+  }
+
+  endStdin(): void {
+    if (this.child.stdin && !this.child.stdin.destroyed) {
+      this.log.meta({ event: 'stdin-closed' });
+      this.child.stdin.end();
+    }
+  }
+
+  signal(sig: NodeJS.Signals): void {
+    if (this.running) {
+      this.log.meta({ event: 'signal', signal: sig, pid: this.pid });
+      signalIfSame(this.identity, sig);
+    }
+  }
+
+  /**
+   * Stops codex and everything under it, in stages: the transport's graceful stop; after a grace,
+   * SIGTERM to every descendant ever seen, to each one's process group, then to codex; after a second
+   * grace, SIGKILL to whatever is left. Resolves only when codex has exited and no descendant seen is
+   * alive. Idempotent.
+   */
+  kill(opts: KillOptions = { graceMs: this.graceMs }): Promise<ExitInfo> {
+    this.killing ??= this.doKill(opts);
+    return this.killing;
+  }
+
+  private async doKill(opts: KillOptions): Promise<ExitInfo> {
+    if (this.running) {
+      this.tree.sample();
+      if (opts.graceful) {
+        try {
+          opts.graceful();
+        } catch (e) {
+          this.logger.warn(`graceful stop of codex ${this.pid} failed: ${(e as Error).message}`);
+        }
+        await this.waitFor(() => !this.running, opts.graceMs);
+      }
+      if (this.running) {
+        this.tree.sample();
+        this.signalTree('SIGTERM');
+        await this.waitFor(() => !this.running && this.tree.alive().length === 0, opts.graceMs);
+      }
+      if (this.running) {
+        this.tree.sample();
+        this.signalTree('SIGKILL');
+      }
+    }
+    return this.ended;
+  }
+
+  /** After codex exited: stop what it left behind (TERM, then KILL after the grace). */
+  private async reapLeftovers(): Promise<void> {
+    this.tree.sample();
+    if (this.tree.alive().length === 0) {
+      return;
+    }
+    const names = this.tree.alive().map((p) => `${p.pid}(${p.comm})`);
+    this.logger.info(`codex ${this.pid} exited leaving ${names.length} process(es): ${names.join(', ')}; stopping them`);
+    this.log.meta({ event: 'reap', processes: names });
+    this.signalTree('SIGTERM');
+    await this.waitFor(() => this.tree.alive().length === 0, this.graceMs);
+    while (this.tree.alive().length > 0) {
+      this.tree.sample();
+      this.signalTree('SIGKILL');
+      await this.waitFor(() => this.tree.alive().length === 0, 1000);
+    }
+  }
+
+  private signalTree(sig: NodeJS.Signals): void {
+    const alive = this.tree.alive();
+    this.log.meta({ event: 'signal-tree', signal: sig, pid: this.pid, descendants: alive.map((p) => p.pid) });
+    for (const p of alive) {
+      signalIfSame(p, sig);
+    }
+    // Their process groups catch children forked since the last sample. A group is signalled only
+    // while a process we know is still in it, so a reused group id is never hit.
+    const liveGroups = new Set(alive.map((p) => p.pgid));
+    if (this.running) {
+      liveGroups.add(this.pid);
+    }
+    for (const g of this.tree.processGroups()) {
+      if (liveGroups.has(g)) {
+        signalGroup(g, sig);
+      }
+    }
+    if (this.running) {
+      signalIfSame(this.identity, sig);
+    }
+  }
+
+  private async waitFor(cond: () => boolean, ms: number): Promise<boolean> {
+    const end = Date.now() + ms;
+    while (!cond()) {
+      if (Date.now() >= end) {
+        return false;
+      }
+      await sleep(POLL_MS);
+    }
+    return true;
+  }
+}
+
+export class SpawnFailed extends Error {
+  readonly code = 'SpawnFailed';
+  constructor(executable: string, child: PromiseLike<{ message?: string }>) {
+    super(`could not start ${executable}`);
+    void Promise.resolve(child).then(() => undefined, () => undefined);
+  }
+}
+

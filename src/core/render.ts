@@ -1,0 +1,183 @@
+import type { TaskEvent, TokenCounts } from './events';
+import type { TaskState } from './taskState';
+
+const n = (v: number) => v.toLocaleString('en-US');
+
+export function formatDuration(ms: number): string {
+  if (ms < 1000) {
+    return `${Math.round(ms)} ms`;
+  }
+  if (ms < 60_000) {
+    return `${(ms / 1000).toFixed(1)} s`;
+  }
+  const m = Math.floor(ms / 60_000);
+  const s = Math.round((ms % 60_000) / 1000);
+  return `${m} min ${s} s`;
+}
+
+export function formatUsage(t: TokenCounts, contextWindow?: number): string {
+  const parts = [
+    `input ${n(t.input)}${t.cachedInput ? ` (cached ${n(t.cachedInput)})` : ''}`,
+    `output ${n(t.output)}${t.reasoningOutput ? ` (reasoning ${n(t.reasoningOutput)})` : ''}`,
+    `total ${n(t.total)}`,
+  ];
+  if (contextWindow) {
+    parts.push(`${Math.round((100 * t.total) / contextWindow)}% of ${n(contextWindow)} context`);
+  }
+  return parts.join(' · ');
+}
+
+function clipText(s: string, max: number): string {
+  return s.length > max ? `${s.slice(0, max)}… (${s.length - max} more chars in the raw log)` : s;
+}
+
+function json(v: unknown, max = 400): string {
+  let s: string;
+  try {
+    s = typeof v === 'string' ? v : JSON.stringify(v);
+  } catch {
+    s = String(v);
+  }
+  return clipText(s ?? '', max);
+}
+
+/** The header written when a task's output channel is created. */
+export function renderHeader(s: TaskState): string {
+  const r = s.request;
+  return [
+    `Codex Task ${s.id}${s.transport ? ` · ${s.transport}` : ''}${s.codexVersion ? ` · codex ${s.codexVersion}` : ''}`,
+    `prompt:   ${r.prompt.split('\n').join('\n          ')}`,
+    `cwd:      ${r.cwd}`,
+    `approval: ${r.approvalPolicy} · sandbox: ${r.sandbox}${r.model ? ` · model: ${r.model}` : ''}`,
+    ...(s.rawLogPath ? [`raw log:  ${s.rawLogPath}`] : []),
+    '',
+  ].join('\n') + '\n';
+}
+
+/**
+ * Turns events into the text of a task's output channel. It keeps only what it needs to lay out
+ * streams (which item is streaming, which items already streamed their text); it does no I/O.
+ */
+export class Renderer {
+  /** The stream currently open on the last line, so that a different one starts on a new line. */
+  private open: string | undefined;
+  private readonly streamed = new Set<string>();
+  private turnNo = 0;
+
+  render(e: TaskEvent, s: TaskState): string {
+    switch (e.type) {
+      case 'spawned':
+        return this.line(`▶ codex started (pid ${e.pid}, ${e.transport}, codex ${e.codexVersion})`);
+      case 'sessionStarted':
+        return this.line(`thread ${e.threadId}${e.model ? ` · model ${e.model}` : ''}`);
+      case 'turnStarted':
+        this.turnNo += 1;
+        this.streamed.clear();
+        return this.line(`── turn ${this.turnNo} ──`);
+      case 'reasoning':
+        return this.stream(`reasoning:${e.itemId ?? ''}`, 'thinking: ', e.text, e.delta);
+      case 'agentMessage':
+        return this.stream(`message:${e.itemId ?? ''}`, 'codex: ', e.text, e.delta);
+      case 'commandBegin':
+        return this.line(`$ ${e.command}${e.cwd && e.cwd !== s.request.cwd ? `   (in ${e.cwd})` : ''}`);
+      case 'commandOutput': {
+        const key = `command:${e.itemId}`;
+        this.streamed.add(key);
+        this.open = key;
+        return e.chunk;
+      }
+      case 'commandEnd': {
+        const key = `command:${e.itemId}`;
+        let out = '';
+        if (!this.streamed.has(key) && e.output) {
+          // No deltas arrived (exec has none; app-server can miss some): the full output is authoritative.
+          out = this.close() + clipText(e.output, 20_000);
+          if (!out.endsWith('\n')) {
+            out += '\n';
+          }
+          this.open = undefined;
+        }
+        this.streamed.delete(key);
+        const how = e.status === 'declined' ? 'declined' : `exit ${e.exitCode ?? '?'}`;
+        return out + this.line(`  → ${how}${e.durationMs !== undefined ? ` in ${formatDuration(e.durationMs)}` : ''}`);
+      }
+      case 'fileChange': {
+        const files = e.changes.map((c) => `${c.kind} ${c.path}`).join(', ') || '(no files listed)';
+        return this.line(e.status === 'started' ? `patch: ${files}` : `  → patch ${e.status}: ${files}`);
+      }
+      case 'diff':
+        return this.line(`diff updated (${e.diff.split('\n').length} lines)`);
+      case 'toolCallBegin':
+        return this.line(`tool: ${e.server}.${e.tool}(${e.arguments === undefined ? '' : json(e.arguments)})`);
+      case 'toolCallEnd': {
+        const took = e.durationMs !== undefined ? ` in ${formatDuration(e.durationMs)}` : '';
+        return this.line(e.error ? `  → ${e.server}.${e.tool} failed${took}: ${e.error}` : `  → ${e.server}.${e.tool} ok${took}: ${json(e.result)}`);
+      }
+      case 'tokenUsage':
+        return this.line(`tokens: ${formatUsage(e.last ?? e.total, e.contextWindow ?? s.tokens.contextWindow)}${e.last ? ` · thread total ${n(e.total.total)}` : ' (thread total)'}`);
+      case 'approvalRequest':
+        return this.line(
+          `approval needed (${e.kind}): ${e.kind === 'command' ? `$ ${e.command ?? '?'}` : (e.changes ?? []).map((c) => c.path).join(', ') || 'a patch'}${e.reason ? ` — ${e.reason}` : ''}`,
+        );
+      case 'approvalResolved':
+        return this.line(`approval ${e.decision ?? 'resolved'}`);
+      case 'warning':
+        return this.line(`warning: ${e.message}`);
+      case 'error':
+        return this.line(`${e.willRetry ? 'retrying' : 'error'}: ${e.message}${e.kind ? ` [${e.kind}]` : ''}`);
+      case 'turnEnd':
+        return this.line(`── turn ${e.status}${e.error ? `: ${e.error}` : ''} ──`);
+      case 'stderr':
+        return '';
+      case 'unknown':
+        return this.line(`(unparsed output: ${e.reason}) ${clipText(e.raw, 300)}`);
+      case 'stopping':
+        return this.line(`■ stopping: ${e.reason}`);
+      case 'exit': {
+        const how = e.signal ? `killed by signal ${e.signal}` : `exited with code ${e.code}`;
+        const lines = [`■ codex ${how} · task ${s.status}${s.endReason && s.status !== 'completed' ? ` (${s.endReason})` : ''}`];
+        if (s.status === 'failed' && s.error) {
+          lines.push(`  error: ${s.error.message}`);
+        }
+        if (s.lastMessage && s.status === 'completed') {
+          lines.push('', 'Final message:', s.lastMessage);
+        }
+        if (s.tokens.total) {
+          lines.push(`  tokens: ${formatUsage(s.tokens.total, s.tokens.contextWindow)}`);
+        }
+        return this.line(lines.join('\n'));
+      }
+    }
+  }
+
+  /** Ends an open stream with a newline, if one is open. */
+  private close(): string {
+    if (this.open !== undefined) {
+      this.open = undefined;
+      return '\n';
+    }
+    return '';
+  }
+
+  private line(text: string): string {
+    return `${this.close()}${text}\n`;
+  }
+
+  private stream(key: string, label: string, text: string, delta: boolean): string {
+    if (delta) {
+      this.streamed.add(key);
+      if (this.open === key) {
+        return text;
+      }
+      const prefix = this.close();
+      this.open = key;
+      return `${prefix}${label}${text}`;
+    }
+    // The completed item: already shown if its deltas streamed.
+    if (this.streamed.has(key)) {
+      this.streamed.delete(key);
+      return this.open === key ? this.close() : '';
+    }
+    return this.line(`${label}${text}`);
+  }
+}

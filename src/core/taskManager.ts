@@ -1,0 +1,356 @@
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { chooseTransport, locateCodex, type CodexInstallation, type TransportPreference } from './codexLocator';
+import { CodexProcess, type ExitInfo } from './codexProcess';
+import { Emitter, type Disposable } from './emitter';
+import { InvalidState, UnknownTask, errorMessage } from './errors';
+import { stamp, type ApprovalDecision, type EventBody, type TaskEvent } from './events';
+import { makeRedactor, type Logger } from './logger';
+import { PidRegistry, type ReapResult } from './pidRegistry';
+import { TreeSampler } from './processTree';
+import { RawLog } from './rawLog';
+import { checkCompatibility, parseTaskRequest, type TaskRequest, type TransportKind } from './request';
+import { initialState, isFinal, reduce, type TaskState } from './taskState';
+import { ExecTransport } from './transports/execTransport';
+import type { Transport, TransportContext, TurnInput } from './transports/transport';
+
+export interface TaskManagerOptions {
+  /** Where raw logs go: one `<id>.jsonl` per task. */
+  readonly logDir: string;
+  /** Where the pid registry lives. */
+  readonly stateDir: string;
+  readonly logger: Logger;
+  /** Read at every start, so that settings changes apply to the next task. */
+  readonly settings: () => ManagerSettings;
+  /** Environment for codex (default: this process's). Never logged. */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Builds a transport; tests and later transports plug in here. */
+  readonly transportFactory?: (kind: TransportKind, ctx: TransportContext) => Transport;
+}
+
+export interface ManagerSettings {
+  readonly codexPath?: string;
+  readonly transport: TransportPreference;
+  readonly maxConcurrentTasks: number;
+  readonly killGraceMs: number;
+}
+
+export interface TaskChange {
+  readonly task: TaskState;
+  /** The event that caused the change; absent for changes the manager makes itself (queue, remove). */
+  readonly event?: TaskEvent;
+}
+
+export function defaultTransportFactory(kind: TransportKind, ctx: TransportContext): Transport {
+  switch (kind) {
+    case 'exec':
+      return new ExecTransport(ctx);
+    default:
+      throw new InvalidState(`the ${kind} transport is not available in this build; set codexTasks.transport to "exec"`);
+  }
+}
+
+/** One task: its state, its raw log, and the process of its current turn. */
+class TaskRunner {
+  state: TaskState;
+  proc: CodexProcess | undefined;
+  killReason: string | undefined;
+  /** Resolves when the current process (if any) has ended and the state is final. */
+  settled: Promise<void> = Promise.resolve();
+
+  constructor(
+    state: TaskState,
+    readonly transport: Transport,
+    readonly install: CodexInstallation,
+    readonly log: RawLog,
+  ) {
+    this.state = state;
+  }
+}
+
+/**
+ * The engine: validates requests, finds codex, runs one managed process per task turn, reduces every
+ * event into `TaskState`, queues past the concurrency cap, and kills exactly.
+ */
+export class TaskManager implements Disposable {
+  private readonly tasks = new Map<string, TaskRunner>();
+  private readonly queue: { runner: TaskRunner; input: TurnInput }[] = [];
+  private readonly _onDidChangeTask = new Emitter<TaskChange>();
+  readonly onDidChangeTask = this._onDidChangeTask.event;
+  private readonly sampler = new TreeSampler(1000);
+  readonly registry: PidRegistry;
+  private readonly installs = new Map<string, Promise<CodexInstallation>>();
+  private readonly env: NodeJS.ProcessEnv;
+  private readonly redact: (s: string) => string;
+  private disposed = false;
+
+  constructor(private readonly opts: TaskManagerOptions) {
+    this.env = opts.env ?? process.env;
+    this.redact = makeRedactor(this.env);
+    this.registry = new PidRegistry(path.join(opts.stateDir, 'pids.json'), opts.logger);
+  }
+
+  /** Finds codex and reads its version (cached per configured path until `forgetInstallations`). */
+  locate(codexPath = this.opts.settings().codexPath): Promise<CodexInstallation> {
+    const key = codexPath ?? '';
+    let p = this.installs.get(key);
+    if (!p) {
+      p = locateCodex(codexPath, this.env);
+      this.installs.set(key, p);
+      p.catch(() => this.installs.delete(key));
+    }
+    return p;
+  }
+
+  forgetInstallations(): void {
+    this.installs.clear();
+  }
+
+  list(): TaskState[] {
+    return [...this.tasks.values()].map((r) => r.state);
+  }
+
+  get(id: string): TaskState | undefined {
+    return this.tasks.get(id)?.state;
+  }
+
+  /** Validates and starts (or queues) a task. Throws typed errors before anything starts. */
+  async start(input: unknown): Promise<TaskState> {
+    if (this.disposed) {
+      throw new InvalidState('the task manager is shutting down');
+    }
+    const request = parseTaskRequest(input);
+    const settings = this.opts.settings();
+    const install = await this.locate(settings.codexPath);
+    const kind = chooseTransport(install.version, settings.transport);
+    const compat = checkCompatibility(request, kind);
+    const id = this.newId();
+    const ctx: TransportContext = {
+      request,
+      install,
+      effectivePolicy: compat.effectivePolicy,
+      env: { ...this.env, ...install.env },
+      logger: this.opts.logger,
+    };
+    const transport = (this.opts.transportFactory ?? defaultTransportFactory)(kind, ctx);
+    const logPath = path.join(this.opts.logDir, `${id}.jsonl`);
+    const log = new RawLog(logPath, (e) => this.opts.logger.error(`raw log ${logPath}: ${e.message}`));
+    log.meta({ event: 'task', id, transport: kind, codexVersion: install.version, executable: install.executable, request: { ...request, prompt: request.prompt.length > 2000 ? `${request.prompt.slice(0, 2000)}…` : request.prompt } });
+    const runner = new TaskRunner({ ...initialState(id, request), transport: kind, codexVersion: install.version, rawLogPath: logPath }, transport, install, log);
+    this.tasks.set(id, runner);
+    this.fire(runner);
+    for (const w of compat.warnings) {
+      this.apply(runner, { type: 'warning', message: w });
+    }
+    this.opts.logger.info(`task ${id}: ${kind} (codex ${install.version}) in ${request.cwd}`);
+    this.enqueue(runner, { prompt: request.prompt });
+    return runner.state;
+  }
+
+  /** Continues a finished task's thread with a new prompt. */
+  async followUp(id: string, prompt: string): Promise<TaskState> {
+    const runner = this.runner(id);
+    if (!isFinal(runner.state.status)) {
+      throw new InvalidState(`task ${id} is ${runner.state.status}; follow up once its turn has finished`);
+    }
+    if (!runner.state.threadId) {
+      throw new InvalidState(`task ${id} has no thread to continue (it never started a session)`);
+    }
+    if (!prompt.trim()) {
+      throw new InvalidState('the follow-up prompt is empty');
+    }
+    this.apply(runner, { type: 'warning', message: `follow-up: ${prompt.split('\n')[0]}` });
+    runner.killReason = undefined;
+    runner.state = { ...runner.state, status: 'queued', endReason: undefined, error: undefined, exit: undefined };
+    this.fire(runner);
+    this.enqueue(runner, { prompt, threadId: runner.state.threadId, resume: true });
+    return runner.state;
+  }
+
+  /** Kills a task and resolves with its final state once nothing of it is left. */
+  async kill(id: string, reason = 'killed by user'): Promise<TaskState> {
+    const runner = this.runner(id);
+    const q = this.queue.findIndex((e) => e.runner === runner);
+    if (q >= 0) {
+      this.queue.splice(q, 1);
+      runner.state = { ...runner.state, status: 'killed', endReason: reason, endedAt: Date.now() };
+      runner.log.meta({ event: 'dequeued', reason });
+      this.fire(runner);
+      return runner.state;
+    }
+    if (runner.proc?.running) {
+      runner.killReason ??= reason;
+      this.apply(runner, { type: 'stopping', reason });
+      const proc = runner.proc;
+      await proc.kill({ graceful: () => runner.transport.gracefulStop(proc), graceMs: this.opts.settings().killGraceMs });
+    }
+    await runner.settled;
+    return runner.state;
+  }
+
+  async killAll(reason = 'killed by user'): Promise<TaskState[]> {
+    const live = this.list().filter((t) => !isFinal(t.status));
+    return Promise.all(live.map((t) => this.kill(t.id, reason)));
+  }
+
+  answerApproval(id: string, requestId: string, decision: ApprovalDecision): void {
+    const runner = this.runner(id);
+    if (!runner.proc?.running || !runner.transport.answerApproval) {
+      throw new InvalidState(`task ${id} has no pending approval`);
+    }
+    if (!runner.state.pendingApprovals.some((a) => a.requestId === requestId)) {
+      throw new InvalidState(`task ${id} has no pending approval ${requestId}`);
+    }
+    runner.transport.answerApproval(runner.proc, requestId, decision);
+  }
+
+  /** Forgets a finished task (its raw log stays on disk). */
+  remove(id: string): void {
+    const runner = this.runner(id);
+    if (!isFinal(runner.state.status)) {
+      throw new InvalidState(`task ${id} is ${runner.state.status}; kill it before removing it`);
+    }
+    this.tasks.delete(id);
+    this._onDidChangeTask.fire({ task: { ...runner.state } });
+  }
+
+  /** Stops codex processes an earlier session left running (crash, killed host). */
+  reapLeftovers(): Promise<ReapResult> {
+    return this.registry.reap(this.opts.settings().killGraceMs);
+  }
+
+  /** Kills every task (reason recorded) and waits until nothing is left. */
+  async shutdown(reason = 'window closed'): Promise<void> {
+    this.disposed = true;
+    for (const { runner } of this.queue.splice(0)) {
+      runner.state = { ...runner.state, status: 'interrupted', endReason: reason, endedAt: Date.now() };
+      this.fire(runner);
+    }
+    await this.killAll(reason);
+    await Promise.all([...this.tasks.values()].map((r) => r.settled));
+    await Promise.all([...this.tasks.values()].map((r) => r.log?.close()));
+  }
+
+  dispose(): Promise<void> {
+    return this.shutdown().finally(() => this._onDidChangeTask.dispose());
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  private runner(id: string): TaskRunner {
+    const r = this.tasks.get(id);
+    if (!r) {
+      throw new UnknownTask(id);
+    }
+    return r;
+  }
+
+  private newId(): string {
+    for (;;) {
+      const id = randomBytes(3).toString('hex');
+      if (!this.tasks.has(id)) {
+        return id;
+      }
+    }
+  }
+
+  private runningCount(): number {
+    return [...this.tasks.values()].filter((r) => r.proc?.running).length;
+  }
+
+  private enqueue(runner: TaskRunner, input: TurnInput): void {
+    this.queue.push({ runner, input });
+    this.pump();
+  }
+
+  private pump(): void {
+    const max = Math.max(1, this.opts.settings().maxConcurrentTasks);
+    while (this.queue.length > 0 && this.runningCount() < max && !this.disposed) {
+      const { runner, input } = this.queue.shift()!;
+      this.runTurn(runner, input);
+    }
+  }
+
+  private runTurn(runner: TaskRunner, input: TurnInput): void {
+    runner.state = { ...runner.state, status: 'starting' };
+    this.fire(runner);
+    const spec = runner.transport.spec(input);
+    const emit = (e: EventBody) => this.apply(runner, e);
+    let proc: CodexProcess;
+    try {
+      proc = CodexProcess.start(
+        spec,
+        runner.log,
+        {
+          onStdout: (p) => {
+            if (p.oversize) {
+              emit({ type: 'unknown', raw: `${p.bytes.subarray(0, 200).toString('utf8')}…`, reason: `line over the size limit (${p.bytes.length} bytes in this piece); kept whole in the raw log` });
+              return;
+            }
+            try {
+              runner.transport.onLine(p.bytes.toString('utf8'), emit);
+            } catch (e) {
+              emit({ type: 'unknown', raw: p.bytes.subarray(0, 2000).toString('utf8'), reason: `parser error: ${errorMessage(e)}` });
+            }
+          },
+          onStderr: (line) => emit({ type: 'stderr', line }),
+        },
+        { logger: this.opts.logger, graceMs: this.opts.settings().killGraceMs, sampler: this.sampler, redact: this.redact },
+      );
+    } catch (e) {
+      this.opts.logger.error(`task ${runner.state.id}: ${errorMessage(e)}`);
+      emit({ type: 'error', message: `${errorMessage(e)}: ${spec.executable}`, kind: 'spawnFailed', willRetry: false });
+      emit({ type: 'exit', code: null, signal: null, killedByUs: false, stderrTail: '' });
+      runner.state = { ...runner.state, status: 'failed' };
+      this.fire(runner);
+      this.pump();
+      return;
+    }
+    runner.proc = proc;
+    const record = { pid: proc.pid, startTime: proc.identity.startTime, taskId: runner.state.id, executable: spec.executable, startedAt: Date.now() };
+    this.registry.add(record);
+    emit({ type: 'spawned', pid: proc.pid, transport: runner.transport.kind, codexVersion: runner.install.version });
+    try {
+      runner.transport.attach(proc, input, emit);
+    } catch (e) {
+      emit({ type: 'error', message: `could not send the request: ${errorMessage(e)}`, willRetry: false });
+      void proc.kill();
+    }
+    runner.settled = proc.ended.then(
+      (exit: ExitInfo) => this.finishTurn(runner, exit),
+      (e: unknown) => {
+        this.opts.logger.error(`task ${runner.state.id}: ${errorMessage(e)}`);
+        this.finishTurn(runner, { code: null, signal: null });
+      },
+    );
+  }
+
+  private finishTurn(runner: TaskRunner, exit: ExitInfo): void {
+    const proc = runner.proc;
+    if (proc) {
+      this.registry.remove(proc.pid, proc.identity.startTime);
+    }
+    this.apply(runner, {
+      type: 'exit',
+      code: exit.code,
+      signal: exit.signal,
+      killedByUs: runner.killReason !== undefined,
+      killReason: runner.killReason,
+      stderrTail: proc?.stderr() ?? '',
+    });
+    const s = runner.state;
+    this.opts.logger.info(`task ${s.id}: ${s.status} (exit ${exit.signal ?? exit.code})${s.error ? `: ${s.error.message}` : ''}`);
+    void runner.log.drain();
+    this.pump();
+  }
+
+  private apply(runner: TaskRunner, body: EventBody): void {
+    const event = stamp(body);
+    runner.state = reduce(runner.state, event);
+    this._onDidChangeTask.fire({ task: runner.state, event });
+  }
+
+  private fire(runner: TaskRunner): void {
+    this._onDidChangeTask.fire({ task: runner.state });
+  }
+}

@@ -1,0 +1,281 @@
+import type { ApprovalKind, FileChangeEntry, TaskEvent, TokenCounts, TurnEndStatus } from './events';
+import type { TaskRequest, TransportKind } from './request';
+
+export type TaskStatus =
+  | 'queued'
+  | 'starting'
+  | 'running'
+  | 'needsApproval'
+  | 'stopping'
+  | 'completed'
+  | 'failed'
+  | 'killed'
+  | 'interrupted';
+
+export const FINAL_STATUSES: ReadonlySet<TaskStatus> = new Set(['completed', 'failed', 'killed', 'interrupted']);
+export const isFinal = (s: TaskStatus): boolean => FINAL_STATUSES.has(s);
+
+export interface TurnSummary {
+  readonly id?: string;
+  readonly status: 'running' | TurnEndStatus;
+  readonly startedAt: number;
+  readonly endedAt?: number;
+  readonly error?: string;
+}
+
+export interface PendingApproval {
+  readonly requestId: string;
+  readonly kind: ApprovalKind;
+  readonly itemId?: string;
+  readonly command?: string;
+  readonly cwd?: string;
+  readonly reason?: string;
+  readonly changes?: readonly FileChangeEntry[];
+  readonly at: number;
+}
+
+export interface TaskTokens {
+  /** Thread total (grows across turns). */
+  readonly total?: TokenCounts;
+  /** The latest model response. */
+  readonly last?: TokenCounts;
+  readonly contextWindow?: number;
+}
+
+export interface TaskState {
+  /** Short hex id, like the seed's `336ae0`. */
+  readonly id: string;
+  readonly request: TaskRequest;
+  readonly transport?: TransportKind;
+  readonly codexVersion?: string;
+  readonly pid?: number;
+  readonly status: TaskStatus;
+  readonly threadId?: string;
+  readonly model?: string;
+  readonly createdAt: number;
+  readonly startedAt?: number;
+  readonly endedAt?: number;
+  readonly tokens: TaskTokens;
+  /** What it is doing now, in a few words ("$ npm test", "Reconnecting... 2/5", "thinking"). */
+  readonly activity?: string;
+  /** Items in flight (commands, tool calls) by item id, with a short description. */
+  readonly active: Readonly<Record<string, string>>;
+  readonly counts: {
+    readonly commands: number;
+    readonly toolCalls: number;
+    readonly filesChanged: number;
+    readonly unknownEvents: number;
+    readonly warnings: number;
+  };
+  readonly turns: readonly TurnSummary[];
+  readonly pendingApprovals: readonly PendingApproval[];
+  readonly lastMessage?: string;
+  readonly latestDiff?: string;
+  readonly error?: { readonly message: string; readonly kind?: string };
+  readonly exit?: { readonly code: number | null; readonly signal: string | null };
+  readonly stderrTail?: string;
+  readonly rawLogPath?: string;
+  /** Why it is stopping or why it was killed/interrupted ("killed by user", "window closed"). */
+  readonly endReason?: string;
+}
+
+export function initialState(id: string, request: TaskRequest, createdAt = Date.now()): TaskState {
+  return {
+    id,
+    request,
+    status: 'queued',
+    createdAt,
+    tokens: {},
+    active: {},
+    counts: { commands: 0, toolCalls: 0, filesChanged: 0, unknownEvents: 0, warnings: 0 },
+    turns: [],
+    pendingApprovals: [],
+  };
+}
+
+function shorten(s: string, n = 80): string {
+  const one = s.replace(/\s+/g, ' ').trim();
+  return one.length > n ? `${one.slice(0, n - 1)}…` : one;
+}
+
+function withoutKey<T>(rec: Readonly<Record<string, T>>, key: string): Record<string, T> {
+  if (!(key in rec)) {
+    return rec as Record<string, T>;
+  }
+  const { [key]: _gone, ...rest } = rec;
+  return rest;
+}
+
+/** The most recent item in flight, or undefined. */
+function latestActive(active: Readonly<Record<string, string>>): string | undefined {
+  const values = Object.values(active);
+  return values.length > 0 ? values[values.length - 1] : undefined;
+}
+
+function endTurn(turns: readonly TurnSummary[], status: TurnEndStatus, at: number, id?: string, error?: string): TurnSummary[] {
+  const idx = turns.findLastIndex((t) => t.status === 'running' && (id === undefined || t.id === undefined || t.id === id));
+  if (idx < 0) {
+    return [...turns, { id, status, startedAt: at, endedAt: at, error }];
+  }
+  const copy = turns.slice();
+  copy[idx] = { ...copy[idx], id: copy[idx].id ?? id, status, endedAt: at, error };
+  return copy;
+}
+
+/** The pure reducer: every surface is a projection of what this returns. */
+export function reduce(s: TaskState, e: TaskEvent): TaskState {
+  switch (e.type) {
+    case 'spawned':
+      return {
+        ...s,
+        pid: e.pid,
+        transport: e.transport,
+        codexVersion: e.codexVersion,
+        status: s.status === 'stopping' ? s.status : 'running',
+        startedAt: s.startedAt ?? e.at,
+        activity: 'starting codex',
+      };
+    case 'sessionStarted':
+      return { ...s, threadId: e.threadId, model: e.model ?? s.model, tokens: e.contextWindow ? { ...s.tokens, contextWindow: e.contextWindow } : s.tokens };
+    case 'turnStarted':
+      if (e.turnId !== undefined && s.turns.some((t) => t.id === e.turnId)) {
+        return s;
+      }
+      return { ...s, turns: [...s.turns, { id: e.turnId, status: 'running', startedAt: e.at }], activity: 'thinking' };
+    case 'reasoning':
+      return s.activity === 'thinking' ? s : { ...s, activity: latestActive(s.active) ?? 'thinking' };
+    case 'agentMessage':
+      if (!e.delta) {
+        return { ...s, lastMessage: e.text, activity: latestActive(s.active) ?? 'answering' };
+      }
+      return s.activity === 'answering' ? s : { ...s, activity: latestActive(s.active) ?? 'answering' };
+    case 'commandBegin': {
+      const label = `$ ${shorten(e.command)}`;
+      return { ...s, active: { ...s.active, [e.itemId]: label }, activity: label };
+    }
+    case 'commandOutput':
+      return s;
+    case 'commandEnd': {
+      const active = withoutKey(s.active, e.itemId);
+      return { ...s, active, counts: { ...s.counts, commands: s.counts.commands + 1 }, activity: latestActive(active) ?? 'thinking' };
+    }
+    case 'fileChange': {
+      if (e.status === 'started') {
+        const label = `editing ${e.changes.map((c) => c.path.split('/').pop()).join(', ') || 'files'}`;
+        return { ...s, active: { ...s.active, [e.itemId]: label }, activity: label };
+      }
+      const active = withoutKey(s.active, e.itemId);
+      const changed = e.status === 'completed' ? e.changes.length : 0;
+      return { ...s, active, counts: { ...s.counts, filesChanged: s.counts.filesChanged + changed }, activity: latestActive(active) ?? 'thinking' };
+    }
+    case 'diff':
+      return { ...s, latestDiff: e.diff };
+    case 'toolCallBegin': {
+      const label = `tool ${e.server}.${e.tool}`;
+      return { ...s, active: { ...s.active, [e.itemId]: label }, activity: label };
+    }
+    case 'toolCallEnd': {
+      const active = withoutKey(s.active, e.itemId);
+      return { ...s, active, counts: { ...s.counts, toolCalls: s.counts.toolCalls + 1 }, activity: latestActive(active) ?? 'thinking' };
+    }
+    case 'tokenUsage':
+      return { ...s, tokens: { total: e.total, last: e.last ?? s.tokens.last, contextWindow: e.contextWindow ?? s.tokens.contextWindow } };
+    case 'approvalRequest': {
+      const p: PendingApproval = {
+        requestId: e.requestId,
+        kind: e.kind,
+        itemId: e.itemId,
+        command: e.command,
+        cwd: e.cwd,
+        reason: e.reason,
+        changes: e.changes,
+        at: e.at,
+      };
+      const what = e.kind === 'command' ? `$ ${shorten(e.command ?? 'command', 60)}` : 'a patch';
+      return {
+        ...s,
+        pendingApprovals: [...s.pendingApprovals.filter((a) => a.requestId !== e.requestId), p],
+        status: s.status === 'running' ? 'needsApproval' : s.status,
+        activity: `waiting for approval: ${what}`,
+      };
+    }
+    case 'approvalResolved': {
+      const pending = s.pendingApprovals.filter((a) => a.requestId !== e.requestId);
+      return {
+        ...s,
+        pendingApprovals: pending,
+        status: s.status === 'needsApproval' && pending.length === 0 ? 'running' : s.status,
+        activity: pending.length === 0 ? (latestActive(s.active) ?? 'thinking') : s.activity,
+      };
+    }
+    case 'warning':
+      return { ...s, counts: { ...s.counts, warnings: s.counts.warnings + 1 } };
+    case 'error':
+      if (e.willRetry) {
+        // Codex retries on its own ("Reconnecting... 2/5"): show it so the user can decide to kill.
+        return { ...s, activity: shorten(e.message, 100) };
+      }
+      return { ...s, error: { message: e.message, kind: e.kind } };
+    case 'turnEnd': {
+      const error = e.status === 'failed' ? (e.error ?? s.error?.message) : undefined;
+      return {
+        ...s,
+        turns: endTurn(s.turns, e.status, e.at, e.turnId, error),
+        active: {},
+        pendingApprovals: [],
+        status: s.status === 'needsApproval' ? 'running' : s.status,
+        activity: e.status === 'completed' ? 'turn completed' : `turn ${e.status}`,
+        error: error ? { message: error, kind: s.error?.kind } : s.error,
+      };
+    }
+    case 'stderr':
+      return s;
+    case 'unknown':
+      return { ...s, counts: { ...s.counts, unknownEvents: s.counts.unknownEvents + 1 } };
+    case 'stopping':
+      return isFinal(s.status) ? s : { ...s, status: 'stopping', activity: 'stopping…', endReason: e.reason };
+    case 'exit':
+      return finish(s, e);
+  }
+}
+
+function finish(s: TaskState, e: Extract<TaskEvent, { type: 'exit' }>): TaskState {
+  const exit = { code: e.code, signal: e.signal };
+  const lastTurn = s.turns[s.turns.length - 1];
+  const turns = lastTurn?.status === 'running' ? endTurn(s.turns, 'interrupted', e.at) : s.turns;
+  const base = { ...s, exit, endedAt: e.at, active: {}, pendingApprovals: [], activity: undefined, turns, stderrTail: e.stderrTail || s.stderrTail };
+  if (e.killedByUs) {
+    const reason = e.killReason ?? s.endReason ?? 'killed by user';
+    return { ...base, status: reason === 'window closed' ? 'interrupted' : 'killed', endReason: reason };
+  }
+  if (e.signal) {
+    // Never "completed": an end by signal is reported as the signal it was.
+    return { ...base, status: 'killed', endReason: `killed by ${e.signal} (not by Codex Tasks)`, error: s.error ?? { message: `codex was killed by ${e.signal}` } };
+  }
+  if (e.code !== 0) {
+    const tail = e.stderrTail.trim().split('\n').slice(-3).join('\n');
+    const message = s.error?.message ?? (tail ? tail : `codex exited with code ${e.code}`);
+    return { ...base, status: 'failed', error: { message, kind: s.error?.kind } };
+  }
+  if (lastTurn === undefined || lastTurn.status === 'running') {
+    return { ...base, status: 'failed', error: s.error ?? { message: 'codex exited before the turn finished' } };
+  }
+  if (lastTurn.status === 'failed') {
+    return { ...base, status: 'failed', error: s.error ?? { message: lastTurn.error ?? 'turn failed' } };
+  }
+  if (lastTurn.status === 'interrupted') {
+    return { ...base, status: 'interrupted', endReason: s.endReason ?? 'turn interrupted' };
+  }
+  return { ...base, status: 'completed' };
+}
+
+/** A short human form of a token count: 41234 → "41.2k". */
+export function formatTokens(n: number): string {
+  if (n < 1000) {
+    return String(n);
+  }
+  if (n < 1_000_000) {
+    return `${(n / 1000).toFixed(1).replace(/\.0$/, '')}k`;
+  }
+  return `${(n / 1_000_000).toFixed(1).replace(/\.0$/, '')}M`;
+}

@@ -1,0 +1,70 @@
+import type { CodexInstallation } from '../codexLocator';
+import type { ProcessSpec } from '../codexProcess';
+import type { ApprovalDecision, EventBody } from '../events';
+import type { Logger } from '../logger';
+import type { ApprovalPolicy, TaskRequest, TransportKind } from '../request';
+
+export interface TransportContext {
+  readonly request: TaskRequest;
+  readonly install: CodexInstallation;
+  /** The policy that will actually run (exec runs on-request as never). */
+  readonly effectivePolicy: ApprovalPolicy;
+  /** Environment for codex: the user's own, plus what the npm wrapper would add. */
+  readonly env: NodeJS.ProcessEnv;
+  readonly logger: Logger;
+}
+
+/** The process-facing side a transport talks to (a `CodexProcess`, or a test double). */
+export interface TransportIO {
+  write(line: string): void;
+  endStdin(): void;
+  signal(sig: NodeJS.Signals): void;
+}
+
+/** What a turn starts from: the first prompt, or a follow-up on an existing thread. */
+export interface TurnInput {
+  readonly prompt: string;
+  /** Set for follow-ups: the thread to continue. */
+  readonly threadId?: string;
+  /** True when the thread lives in an earlier process (resume after a restart). */
+  readonly resume?: boolean;
+}
+
+/**
+ * One wire protocol. A transport turns a turn into a process spec, reads every stdout line into
+ * normalized events, and knows how to stop gracefully. It never owns the process.
+ */
+export interface Transport {
+  readonly kind: TransportKind;
+  spec(input: TurnInput): ProcessSpec;
+  /**
+   * Called once the process is running: send the handshake / the request. A transport whose process
+   * would outlive the turn ends it (stdin EOF) when the turn is over: one process per turn.
+   */
+  attach(io: TransportIO, input: TurnInput, emit: (e: EventBody) => void): void;
+  /** One complete stdout line (UTF-8 decoded); `oversize` lines are fragments past the limit. */
+  onLine(line: string, emit: (e: EventBody) => void): void;
+  /** The first, gentle stage of a kill. */
+  gracefulStop(io: TransportIO): void;
+  /** Answers a pending approval; transports without approvals throw. */
+  answerApproval?(io: TransportIO, requestId: string, decision: ApprovalDecision): void;
+}
+
+/** Parses a JSON line; returns `undefined` for anything that is not a JSON object. */
+export function parseJsonObject(line: string): Record<string, unknown> | undefined {
+  const t = line.trim();
+  if (t.length === 0 || t[0] !== '{') {
+    return undefined;
+  }
+  try {
+    const v: unknown = JSON.parse(t);
+    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Keeps an unknown line short enough to show and store in state, but says how long it was. */
+export function clip(line: string, max = 2000): string {
+  return line.length > max ? `${line.slice(0, max)}… (${line.length} chars)` : line;
+}

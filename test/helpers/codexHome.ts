@@ -1,0 +1,48 @@
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+/** Project root, from the bundled test file's location (out/test/<tier>/x.js) or the source tree. */
+export const ROOT = (() => {
+  let dir = __dirname;
+  while (dir !== path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'package.json')) && existsSync(path.join(dir, 'esbuild.mjs'))) {
+      return dir;
+    }
+    dir = path.dirname(dir);
+  }
+  throw new Error(`project root not found above ${__dirname}`);
+})();
+
+/** The real Codex CLIs from the dev dependencies (the npm wrappers; the engine resolves the native binary). */
+export const CODEX_CURRENT = path.join(ROOT, 'node_modules/@openai/codex/bin/codex.js');
+export const CODEX_LEGACY = path.join(ROOT, 'node_modules/@openai/codex-legacy/bin/codex.js');
+
+/**
+ * A throwaway CODEX_HOME whose config points codex at our mock Responses server. Without it codex
+ * would use ~/.codex and the real OpenAI provider (shared/codex-protocol §1).
+ */
+export function makeCodexHome(mockUrl: string, model = 'gpt-5.5'): { home: string; env: NodeJS.ProcessEnv } {
+  const home = mkdtempSync(path.join(os.tmpdir(), 'codex-home-'));
+  writeFileSync(
+    path.join(home, 'config.toml'),
+    [
+      `model = "${model}"`,
+      'model_provider = "mock"',
+      '',
+      '[model_providers.mock]',
+      'name = "Mock Responses"',
+      `base_url = "${mockUrl}"`,
+      'wire_api = "responses"',
+      'env_key = "MOCK_API_KEY"',
+      '',
+      '[model_providers.dead]',
+      'name = "Unreachable"',
+      'base_url = "http://127.0.0.1:9/v1"',
+      'wire_api = "responses"',
+      'env_key = "MOCK_API_KEY"',
+      '',
+    ].join('\n'),
+  );
+  return { home, env: { ...process.env, CODEX_HOME: home, MOCK_API_KEY: 'mock-key-not-secret' } };
+}

@@ -1,0 +1,237 @@
+/**
+ * Our mock of the OpenAI Responses API (POST /v1/responses, SSE), the only stand-in in the e2e tests:
+ * the real `codex` binary talks to it on 127.0.0.1. A `[[scenario:NAME]]` marker in the latest user
+ * message picks the script; the step is the number of tool outputs after that message.
+ *
+ * Scenarios: simple, shell, sleep, patch, approval, followup, slowstream, long, fail500, fail400,
+ * fail401, fail429, fail429usage, ctxexceeded, midstream, tool (an MCP-style function the model calls).
+ *
+ * Usage from code: `const m = await startMockServer(); ... m.url ... await m.close()`.
+ * Usage as a program: `node out/test/mock/mockResponsesServer.js [PORT]` (prints the URL).
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+type Sse = Record<string, unknown> & { type: string };
+
+interface RequestBody {
+  input?: { type: string; role?: string; content?: { text?: string }[]; output?: unknown }[];
+  tools?: { type?: string; name?: string }[];
+}
+
+export interface MockRequest {
+  readonly n: number;
+  readonly scenario: string;
+  readonly step: number;
+  readonly authorization?: string;
+  readonly originator?: string;
+}
+
+export interface MockServer {
+  readonly url: string;
+  readonly port: number;
+  readonly requests: MockRequest[];
+  close(): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Deterministic usage per request number, so totals can be checked exactly. */
+export function mockUsage(n: number) {
+  const input = 1000 + 111 * n;
+  const cached = 100 * n;
+  const output = 50 + 7 * n;
+  const reasoning = 20 + n;
+  return { input_tokens: input, input_tokens_details: { cached_tokens: cached }, output_tokens: output, output_tokens_details: { reasoning_tokens: reasoning }, total_tokens: input + output };
+}
+
+function toolName(tools: RequestBody['tools']): string {
+  const names = new Set((tools ?? []).map((t) => t.name));
+  for (const n of ['shell_command', 'exec_command', 'shell', 'local_shell']) {
+    if (names.has(n)) {
+      return n;
+    }
+  }
+  return 'shell_command';
+}
+
+function shellCall(tools: RequestBody['tools'], callId: string, cmd: string, escalate = false): Sse[] {
+  const name = toolName(tools);
+  const args: Record<string, unknown> =
+    name === 'exec_command' ? { cmd, yield_time_ms: 60_000 } : name === 'shell' ? { command: ['bash', '-lc', cmd], timeout_ms: 60_000 } : { command: cmd, timeout_ms: 60_000 };
+  if (escalate) {
+    args.sandbox_permissions = 'require_escalated';
+    args.justification = 'mock: needs to write outside the sandbox';
+  }
+  const item = { type: 'function_call', id: `fc_${callId}`, call_id: callId, name, arguments: JSON.stringify(args), status: 'completed' };
+  return [
+    { type: 'response.output_item.added', output_index: 1, item: { ...item, arguments: '', status: 'in_progress' } },
+    { type: 'response.output_item.done', output_index: 1, item },
+  ];
+}
+
+function patchCall(tools: RequestBody['tools'], callId: string, patch: string): Sse[] {
+  const t = (tools ?? []).find((x) => x.name === 'apply_patch');
+  if (t?.type === 'custom') {
+    return [{ type: 'response.output_item.done', output_index: 1, item: { type: 'custom_tool_call', id: `ctc_${callId}`, call_id: callId, name: 'apply_patch', input: patch, status: 'completed' } }];
+  }
+  if (t) {
+    return [{ type: 'response.output_item.done', output_index: 1, item: { type: 'function_call', id: `fc_${callId}`, call_id: callId, name: 'apply_patch', arguments: JSON.stringify({ input: patch }), status: 'completed' } }];
+  }
+  return shellCall(tools, callId, `apply_patch <<'EOF'\n${patch}\nEOF`);
+}
+
+function reasoning(id: string, parts: string[]): Sse[] {
+  const text = parts.join('');
+  return [
+    { type: 'response.output_item.added', output_index: 0, item: { type: 'reasoning', id, summary: [] } },
+    { type: 'response.reasoning_summary_part.added', item_id: id, output_index: 0, summary_index: 0, part: { type: 'summary_text', text: '' } },
+    ...parts.map((delta) => ({ type: 'response.reasoning_summary_text.delta', item_id: id, output_index: 0, summary_index: 0, delta })),
+    { type: 'response.reasoning_summary_text.done', item_id: id, output_index: 0, summary_index: 0, text },
+    { type: 'response.output_item.done', output_index: 0, item: { type: 'reasoning', id, summary: [{ type: 'summary_text', text }], encrypted_content: null } },
+  ];
+}
+
+function message(id: string, parts: string[], outputIndex = 1): Sse[] {
+  const text = parts.join('');
+  return [
+    { type: 'response.output_item.added', output_index: outputIndex, item: { type: 'message', role: 'assistant', id, status: 'in_progress', content: [] } },
+    { type: 'response.content_part.added', item_id: id, output_index: outputIndex, content_index: 0, part: { type: 'output_text', text: '', annotations: [] } },
+    ...parts.map((delta) => ({ type: 'response.output_text.delta', item_id: id, output_index: outputIndex, content_index: 0, delta })),
+    { type: 'response.output_text.done', item_id: id, output_index: outputIndex, content_index: 0, text },
+    { type: 'response.output_item.done', output_index: outputIndex, item: { type: 'message', role: 'assistant', id, status: 'completed', content: [{ type: 'output_text', text, annotations: [] }] } },
+  ];
+}
+
+const chunks = (s: string) => s.match(/.{1,12}/gs) ?? [s];
+
+function script(scenario: string, step: number, body: RequestBody, n: number): Sse[] {
+  const rid = `resp_${n}`;
+  const head: Sse[] = [{ type: 'response.created', response: { id: rid, object: 'response', status: 'in_progress' } }];
+  const done: Sse = { type: 'response.completed', response: { id: rid, object: 'response', status: 'completed', usage: mockUsage(n) } };
+  const tools = body.tools;
+  const lastOutput = (body.input ?? []).filter((i) => /_call_output$/.test(i.type)).pop();
+  const outText = lastOutput ? (typeof lastOutput.output === 'string' ? lastOutput.output : JSON.stringify(lastOutput.output)) : '';
+  const final = (text: string): Sse[] => [...head, ...reasoning(`rs_${n}`, ['**Wrapping up**\n\n', 'Summarising the result.']), ...message(`msg_${n}`, chunks(text)), done];
+  switch (scenario) {
+    case 'simple':
+      return [...head, ...reasoning(`rs_${n}`, ['**Thinking**\n\n', 'A short greeting ', 'will do.']), ...message(`msg_${n}`, ['Hello ', 'from the ', 'mock model!']), done];
+    case 'shell':
+      if (step === 0) {
+        return [...head, ...reasoning(`rs_${n}`, ['**Running a command**\n\n', 'Listing files.']), ...shellCall(tools, 'call_shell_1', 'echo hello-from-shell; for i in 1 2 3; do echo tick $i; sleep 0.3; done; echo to-stderr >&2'), done];
+      }
+      return final(`The command printed: ${outText.slice(0, 200).replace(/\n/g, ' | ')}`);
+    case 'sleep':
+      if (step === 0) {
+        return [...head, ...shellCall(tools, 'call_sleep_1', 'echo sleeping; sleep 30; echo slept'), done];
+      }
+      return final('Finished sleeping.');
+    case 'patch':
+      if (step === 0) {
+        return [...head, ...patchCall(tools, 'call_patch_1', '*** Begin Patch\n*** Add File: created_by_patch.txt\n+hello from apply_patch\n*** End Patch'), done];
+      }
+      return final('Patched created_by_patch.txt.');
+    case 'followup': {
+      const users = (body.input ?? []).filter((i) => i.type === 'message' && i.role === 'user').length;
+      return [...head, ...message(`msg_${n}`, ['Follow-up answer; ', `I see ${users} user messages in history.`], 0), done];
+    }
+    case 'slowstream':
+      return [...head, ...message(`msg_${n}`, Array.from({ length: 60 }, (_, i) => `tok${i} `), 0), done];
+    case 'ctxexceeded':
+      return [...head, { type: 'response.failed', response: { id: rid, object: 'response', status: 'failed', error: { code: 'context_length_exceeded', message: 'mock: Your input exceeds the context window of this model.' } } }];
+    case 'midstream':
+      return [...head, ...message(`msg_${n}`, ['partial ', 'answer '], 0).slice(0, 4)];
+    default:
+      return [...head, ...message(`msg_${n}`, [`Unknown scenario '${scenario}'.`], 0), done];
+  }
+}
+
+const HTTP_FAILURES: Record<string, [number, Record<string, string>]> = {
+  fail500: [500, { message: 'mock internal error', type: 'server_error', code: 'internal_error' }],
+  fail400: [400, { message: 'mock bad request', type: 'invalid_request_error', code: 'invalid_value' }],
+  fail401: [401, { message: 'mock: invalid api key', type: 'invalid_request_error', code: 'invalid_api_key' }],
+  fail429: [429, { message: 'mock: rate limit reached', type: 'rate_limit_exceeded', code: 'rate_limit_exceeded' }],
+  fail429usage: [429, { message: 'mock: usage limit reached', type: 'usage_limit_reached', code: 'usage_limit_reached' }],
+};
+
+function pickScenario(body: RequestBody): { scenario: string; step: number } {
+  const input = body.input ?? [];
+  const text = (i: (typeof input)[number]) => (i.content ?? []).map((p) => p.text ?? '').join('');
+  const users = input.map((item, i) => ({ item, i })).filter(({ item }) => item.type === 'message' && item.role === 'user');
+  // The latest user message that names a scenario (codex adds its own context messages), else the latest.
+  const chosen = [...users].reverse().find(({ item }) => text(item).includes('[[scenario:')) ?? users[users.length - 1];
+  const m = chosen ? /\[\[scenario:([a-z0-9_-]+)\]\]/.exec(text(chosen.item)) : null;
+  const step = input.slice((chosen?.i ?? -1) + 1).filter((i) => /_call_output$/.test(i.type)).length;
+  return { scenario: m ? m[1] : 'simple', step };
+}
+
+export function startMockServer(port = 0, opts: { delayMs?: number } = {}): Promise<MockServer> {
+  const delayMs = opts.delayMs ?? 20;
+  const requests: MockRequest[] = [];
+  let n = 0;
+  const server = http.createServer((req, res) => {
+    const chunksIn: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunksIn.push(c));
+    req.on('end', () => {
+      void (async () => {
+        const reqNo = ++n;
+        const isResponses = req.method === 'POST' && /\/responses$/.test((req.url ?? '').split('?')[0]);
+        if (!isResponses) {
+          res.writeHead(404, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ error: { message: 'mock: not found' } }));
+          return;
+        }
+        let body: RequestBody = {};
+        try {
+          body = JSON.parse(Buffer.concat(chunksIn).toString('utf8')) as RequestBody;
+        } catch {
+          // Treated as an empty request: scenario "simple".
+        }
+        const { scenario, step } = pickScenario(body);
+        requests.push({ n: reqNo, scenario, step, authorization: req.headers.authorization ? '<present>' : undefined, originator: String(req.headers.originator ?? '') });
+        const fail = HTTP_FAILURES[scenario];
+        if (fail) {
+          res.writeHead(fail[0], { 'content-type': 'application/json', ...(fail[0] === 429 ? { 'retry-after': '1' } : {}) });
+          res.end(JSON.stringify({ error: fail[1] }));
+          return;
+        }
+        res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-request-id': `mockreq_${reqNo}` });
+        let seq = 0;
+        const delay = scenario === 'slowstream' ? 150 : delayMs;
+        for (const e of script(scenario, step, body, reqNo)) {
+          if (res.destroyed) {
+            return;
+          }
+          res.write(`event: ${e.type}\ndata: ${JSON.stringify({ ...e, sequence_number: seq++ })}\n\n`);
+          await sleep(delay);
+        }
+        res.end();
+      })();
+    });
+  });
+  return new Promise((resolve, reject) => {
+    server.on('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      const p = (server.address() as AddressInfo).port;
+      resolve({
+        url: `http://127.0.0.1:${p}/v1`,
+        port: p,
+        requests,
+        close: () =>
+          new Promise<void>((r) => {
+            server.closeAllConnections();
+            server.close(() => r());
+          }),
+      });
+    });
+  });
+}
+
+if (require.main === module) {
+  void startMockServer(Number(process.argv[2] ?? 0)).then((m) => {
+    process.stdout.write(`mock Responses API listening on ${m.url}\n`);
+    const stop = () => void m.close().then(() => process.exit(0));
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+  });
+}
