@@ -52,7 +52,7 @@ if (!production) {
       ...testFiles('test/integration/suite'),
       'test/integration/suite/index.ts',
       'test/integration/runTest.ts',
-      'test/mock/mockResponsesServer.ts',
+      'test/mock/serve.ts',
       'test/fixtures/fakeCodex.ts',
     ],
     outdir: 'out',

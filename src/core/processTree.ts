@@ -11,7 +11,12 @@ export class ProcessTree {
   private readonly groups = new Set<number>();
   private readonly sessions = new Set<number>();
 
-  constructor(readonly root: ProcIdentity) {}
+  constructor(readonly root: ProcIdentity) {
+    // codex is spawned detached: it leads its own session and group, so whatever it forks without a
+    // setsid of its own stays findable there even after codex is gone.
+    this.groups.add(root.pid);
+    this.sessions.add(root.pid);
+  }
 
   /** Adds what a snapshot shows under the root (and under any seen process still alive). */
   sample(snapshot: readonly ProcInfo[] = listProcesses()): void {
@@ -72,7 +77,18 @@ export class TreeSampler {
   private readonly trees = new Set<ProcessTree>();
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly intervalMs = 1000) {}
+  private kicked: NodeJS.Timeout | undefined;
+
+  constructor(private readonly intervalMs = 500) {}
+
+  /** Samples soon: a command just started, and its processes should be seen while they are ours. */
+  kick(delayMs = 100): void {
+    this.kicked ??= setTimeout(() => {
+      this.kicked = undefined;
+      this.tick();
+    }, delayMs);
+    this.kicked.unref();
+  }
 
   watch(tree: ProcessTree): { dispose(): void } {
     this.trees.add(tree);

@@ -77,7 +77,7 @@ export class TaskManager implements Disposable {
   private readonly queue: { runner: TaskRunner; input: TurnInput }[] = [];
   private readonly _onDidChangeTask = new Emitter<TaskChange>();
   readonly onDidChangeTask = this._onDidChangeTask.event;
-  private readonly sampler = new TreeSampler(1000);
+  private readonly sampler = new TreeSampler();
   readonly registry: PidRegistry;
   private readonly installs = new Map<string, Promise<CodexInstallation>>();
   private readonly env: NodeJS.ProcessEnv;
@@ -320,12 +320,14 @@ export class TaskManager implements Disposable {
       (exit: ExitInfo) => this.finishTurn(runner, exit),
       (e: unknown) => {
         this.opts.logger.error(`task ${runner.state.id}: ${errorMessage(e)}`);
-        this.finishTurn(runner, { code: null, signal: null });
+        return this.finishTurn(runner, { code: null, signal: null });
       },
     );
   }
 
-  private finishTurn(runner: TaskRunner, exit: ExitInfo): void {
+  private async finishTurn(runner: TaskRunner, exit: ExitInfo): Promise<void> {
+    // Every byte received is on disk before the task is reported as ended.
+    await runner.log.drain();
     const proc = runner.proc;
     if (proc) {
       this.registry.remove(proc.pid, proc.identity.startTime);
@@ -340,12 +342,14 @@ export class TaskManager implements Disposable {
     });
     const s = runner.state;
     this.opts.logger.info(`task ${s.id}: ${s.status} (exit ${exit.signal ?? exit.code})${s.error ? `: ${s.error.message}` : ''}`);
-    void runner.log.drain();
     this.pump();
   }
 
   private apply(runner: TaskRunner, body: EventBody): void {
     const event = stamp(body);
+    if (event.type === 'commandBegin' || event.type === 'toolCallBegin') {
+      this.sampler.kick();
+    }
     runner.state = reduce(runner.state, event);
     this._onDidChangeTask.fire({ task: runner.state, event });
   }

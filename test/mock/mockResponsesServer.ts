@@ -7,7 +7,7 @@
  * fail401, fail429, fail429usage, ctxexceeded, midstream, tool (an MCP-style function the model calls).
  *
  * Usage from code: `const m = await startMockServer(); ... m.url ... await m.close()`.
- * Usage as a program: `node out/test/mock/mockResponsesServer.js [PORT]` (prints the URL).
+ * As a program: see serve.ts.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -132,8 +132,9 @@ function script(scenario: string, step: number, body: RequestBody, n: number): S
       }
       return final('Patched created_by_patch.txt.');
     case 'followup': {
-      const users = (body.input ?? []).filter((i) => i.type === 'message' && i.role === 'user').length;
-      return [...head, ...message(`msg_${n}`, ['Follow-up answer; ', `I see ${users} user messages in history.`], 0), done];
+      // Only the prompts we sent (codex adds context messages of its own).
+      const prompts = (body.input ?? []).filter((i) => i.type === 'message' && i.role === 'user' && (i.content ?? []).some((p) => p.text?.includes('[[scenario:'))).length;
+      return [...head, ...message(`msg_${n}`, ['Follow-up answer; ', `I see ${prompts} prompts in history.`], 0), done];
     }
     case 'slowstream':
       return [...head, ...message(`msg_${n}`, Array.from({ length: 60 }, (_, i) => `tok${i} `), 0), done];
@@ -224,14 +225,5 @@ export function startMockServer(port = 0, opts: { delayMs?: number } = {}): Prom
           }),
       });
     });
-  });
-}
-
-if (require.main === module) {
-  void startMockServer(Number(process.argv[2] ?? 0)).then((m) => {
-    process.stdout.write(`mock Responses API listening on ${m.url}\n`);
-    const stop = () => void m.close().then(() => process.exit(0));
-    process.on('SIGTERM', stop);
-    process.on('SIGINT', stop);
   });
 }
