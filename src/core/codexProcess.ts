@@ -1,4 +1,4 @@
-import { execa, type ResultPromise } from 'execa';
+import { execa } from 'execa';
 import { LineFramer, type LinePiece } from './framer';
 import type { Logger } from './logger';
 import { readProc, signalGroup, signalIfSame, type ProcIdentity } from './procfs';
@@ -37,6 +37,28 @@ const POLL_MS = 25;
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+function spawnCodex(spec: ProcessSpec) {
+  return execa(spec.executable, [...spec.args], {
+    cwd: spec.cwd,
+    env: spec.env,
+    extendEnv: false,
+    stdin: 'pipe',
+    stdout: 'pipe',
+    stderr: 'pipe',
+    buffer: false,
+    encoding: 'buffer',
+    reject: false,
+    // Its own session and process group: a signal to the editor's group never reaches it by accident,
+    // and its group can be signalled without touching ours.
+    detached: true,
+    cleanup: false,
+    forceKillAfterDelay: false,
+    stripFinalNewline: false,
+    windowsHide: true,
+  });
+}
+type Child = ReturnType<typeof spawnCodex>;
+
 /**
  * One codex process: spawned without a shell in its own session and process group, its stdout framed
  * into lines, every byte in and out written to the raw log, its descendants tracked so that `kill()`
@@ -47,15 +69,14 @@ export class CodexProcess {
   readonly tree: ProcessTree;
   /** Resolves once codex has exited, its output is read, and no descendant seen is alive. */
   readonly ended: Promise<ExitInfo>;
-  private readonly child: ResultPromise<{ buffer: false; encoding: 'buffer' }>;
+  private readonly child: Child;
   private readonly stderrTail: string[] = [];
   private exitInfo: ExitInfo | undefined;
-  private readonly exited: Promise<ExitInfo>;
   private killing: Promise<ExitInfo> | undefined;
   private readonly unwatch: { dispose(): void } | undefined;
 
   private constructor(
-    child: ResultPromise<{ buffer: false; encoding: 'buffer' }>,
+    child: Child,
     private readonly log: RawLog,
     private readonly hooks: ProcessHooks,
     private readonly logger: Logger,
@@ -100,7 +121,7 @@ export class CodexProcess {
     // stdin errors (EPIPE after codex exits) are expected and must not crash the host.
     child.stdin?.on('error', (e) => this.logger.debug(`codex ${pid} stdin: ${e.message}`));
 
-    this.exited = new Promise<ExitInfo>((resolve) => {
+    const exited = new Promise<ExitInfo>((resolve) => {
       child.on('exit', (code, signal) => {
         this.exitInfo = { code, signal };
         resolve(this.exitInfo);
@@ -110,7 +131,7 @@ export class CodexProcess {
     child.catch(() => undefined);
 
     this.ended = (async () => {
-      const exit = await this.exited;
+      const exit = await exited;
       // codex is gone: anything it left running (commands in their own sessions) is reaped now.
       await this.reapLeftovers();
       // A leftover that inherited our stdout could hold the pipe open: wait briefly, then stop reading.
@@ -129,24 +150,7 @@ export class CodexProcess {
 
   static start(spec: ProcessSpec, log: RawLog, hooks: ProcessHooks, opts: { logger: Logger; graceMs: number; sampler?: TreeSampler; redact?: (s: string) => string }): CodexProcess {
     log.meta({ event: 'spawn', executable: spec.executable, args: spec.args.map((a) => (a.length > 200 ? `${a.slice(0, 200)}…(${a.length} chars)` : a)), cwd: spec.cwd });
-    const child = execa(spec.executable, [...spec.args], {
-      cwd: spec.cwd,
-      env: spec.env,
-      extendEnv: false,
-      stdin: 'pipe',
-      stdout: 'pipe',
-      stderr: 'pipe',
-      buffer: false,
-      encoding: 'buffer',
-      reject: false,
-      // Its own session and process group: a signal to the editor's group never reaches it by accident,
-      // and its group can be signalled without touching ours.
-      detached: true,
-      cleanup: false,
-      forceKillAfterDelay: false,
-      stripFinalNewline: false,
-      windowsHide: true,
-    });
+    const child = spawnCodex(spec);
     if (child.pid === undefined) {
       // Spawn failed synchronously (ENOENT, EACCES): execa reports it through the promise.
       throw new SpawnFailed(spec.executable, child);

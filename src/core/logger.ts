@@ -40,7 +40,7 @@ export function makeRedactor(env: NodeJS.ProcessEnv): (text: string) => string {
       }
     }
     for (const re of SECRET_SHAPES) {
-      out = out.replace(re, (m, g1: string) => (g1 && /^bearer$/i.test(g1) ? `${g1} «redacted»` : '«redacted»'));
+      out = out.replace(re, (_m, g1: string) => (g1 && /^bearer$/i.test(g1) ? `${g1} «redacted»` : '«redacted»'));
     }
     return out;
   };

@@ -9,7 +9,7 @@ import { makeRedactor, type Logger } from './logger';
 import { PidRegistry, type ReapResult } from './pidRegistry';
 import { TreeSampler } from './processTree';
 import { RawLog } from './rawLog';
-import { checkCompatibility, parseTaskRequest, type TaskRequest, type TransportKind } from './request';
+import { checkCompatibility, parseTaskRequest, type TransportKind } from './request';
 import { initialState, isFinal, reduce, type TaskState } from './taskState';
 import { ExecTransport } from './transports/execTransport';
 import type { Transport, TransportContext, TurnInput } from './transports/transport';

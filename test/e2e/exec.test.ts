@@ -4,6 +4,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { reassemble } from '../../src/core/rawLog';
 import { mockUsage } from '../mock/mockResponsesServer';
+import { CODEX_LEGACY } from '../helpers/codexHome';
 import { aliveOf, startE2E, waitForSleep, type E2E } from '../helpers/e2eHarness';
 import { waitFinal } from '../helpers/managerHarness';
 
@@ -50,6 +51,16 @@ describe('exec transport with the real codex 0.169.0', () => {
     assert.match(s.lastMessage ?? '', /hello-from-shell/);
     const raw = reassemble(s.rawLogPath!, 'out').toString('utf8');
     assert.match(raw, /"type":"command_execution"/);
+  });
+
+  it('runs a shell command on the legacy codex 0.153.4 too', async () => {
+    const h = e.manager('exec', CODEX_LEGACY);
+    const t = await h.manager.start(req('[[scenario:shell]] run it', e.workspace()));
+    assert.equal(t.codexVersion, '0.153.4');
+    const s = await waitFinal(h.manager, t.id);
+    assert.equal(s.status, 'completed', JSON.stringify(s.error));
+    assert.equal(s.counts.commands, 1);
+    assert.match(s.lastMessage ?? '', /hello-from-shell/);
   });
 
   it('applies a patch in the workspace', async () => {

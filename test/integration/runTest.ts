@@ -1,0 +1,68 @@
+/**
+ * Runs the integration suites inside a real VS Code extension host. VS Code cannot be downloaded
+ * here, so @vscode/test-electron's runTests gets our launcher as its "VS Code executable": it runs
+ * code-server's extension host in headless chromium (test/harness/). Set VSCODE_EXECUTABLE to a
+ * real VS Code binary to run the same suites there instead.
+ *
+ * The mock Responses server runs here, in this process, for the whole run; the extension host gets a
+ * throwaway CODEX_HOME pointing at it.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { runTests } from '@vscode/test-electron';
+import { startMockServer } from '../mock/mockResponsesServer';
+import { CODEX_CURRENT, CODEX_LEGACY, makeCodexHome, ROOT } from '../helpers/codexHome';
+
+async function main(): Promise<number> {
+  const mock = await startMockServer();
+  const { home, env } = makeCodexHome(mock.url);
+  const workspace = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'codex-tasks-ws-')));
+  mkdirSync(path.join(workspace, 'src'));
+  writeFileSync(path.join(workspace, 'README.txt'), 'A workspace for the Codex Tasks integration tests.\n');
+  writeFileSync(path.join(workspace, 'src', 'example.ts'), 'export function add(a: number, b: number) {\n  return a + b;\n}\n');
+  const resultsFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'codex-tasks-results-')), 'integration.json');
+  const shotDir = path.join(ROOT, 'test-results');
+  mkdirSync(shotDir, { recursive: true });
+  let code = 0;
+  try {
+    await runTests({
+      vscodeExecutablePath: process.env.VSCODE_EXECUTABLE || path.join(ROOT, 'test/harness/code-shim.sh'),
+      extensionDevelopmentPath: ROOT,
+      extensionTestsPath: path.join(ROOT, 'out/test/integration/suite/index.js'),
+      launchArgs: [workspace, '--disable-extensions'],
+      extensionTestsEnv: {
+        CODEX_HOME: home,
+        MOCK_API_KEY: env.MOCK_API_KEY,
+        CODEX_TASKS_TEST_CODEX: CODEX_CURRENT,
+        CODEX_TASKS_TEST_CODEX_LEGACY: CODEX_LEGACY,
+        CODEX_TASKS_TEST_WORKSPACE: workspace,
+        CODEX_TASKS_RESULTS: resultsFile,
+        CODEX_TASKS_SHOTS: shotDir,
+        CODEX_TASKS_TEST_GREP: process.env.CODEX_TASKS_TEST_GREP ?? '',
+        CODEX_TASKS_PROBE_FAIL: process.env.CODEX_TASKS_PROBE_FAIL ?? '',
+      },
+    });
+  } catch (e) {
+    console.error(`integration: ${(e as Error).message}`);
+    code = 1;
+  } finally {
+    await mock.close();
+  }
+  // The counts travel back in a file: the runner's exit code alone cannot say how many ran.
+  try {
+    const r = JSON.parse(readFileSync(resultsFile, 'utf8')) as { passed: number; failed: number; pending: number };
+    console.log(`integration: ${r.passed} passed, ${r.failed} failed${r.pending ? `, ${r.pending} skipped` : ''}`);
+    if (process.env.CODEX_TASKS_SUMMARY) {
+      writeFileSync(process.env.CODEX_TASKS_SUMMARY, JSON.stringify(r));
+    }
+  } catch {
+    console.error('integration: the suite wrote no results (it did not run, or crashed)');
+    code = 1;
+  }
+  rmSync(workspace, { recursive: true, force: true });
+  rmSync(home, { recursive: true, force: true });
+  return code;
+}
+
+void main().then((c) => process.exit(c));

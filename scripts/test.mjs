@@ -1,0 +1,92 @@
+#!/usr/bin/env node
+// `npm test`: builds, then runs every tier and ends with one line `N passed, N failed` summing them.
+//   unit         node's test runner over src/core (no vscode), with real processes for the lifecycle
+//   integration  mocha inside the real VS Code extension host (code-server + headless chromium)
+//   e2e          the real codex CLIs (0.169.0 and 0.153.4) against our mock Responses server
+// `node scripts/test.mjs unit e2e` runs only those tiers. Exits non-zero on any failure, and on a
+// tier that ran no test.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const all = ['unit', 'integration', 'e2e'];
+const tiers = process.argv.slice(2).filter((a) => all.includes(a));
+const run = tiers.length ? tiers : all;
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'codex-tasks-test-'));
+
+function step(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', ...opts });
+  if (r.status !== 0) {
+    console.error(`${cmd} ${args.join(' ')} failed (${r.status ?? r.signal})`);
+    process.exit(r.status || 1);
+  }
+}
+
+function exec(cmd, args, env = {}) {
+  return new Promise((resolve) => {
+    const p = spawn(cmd, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
+    p.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+  });
+}
+
+/** Counts from a TAP file written by node's test runner. */
+function tapCounts(file) {
+  const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  const num = (k) => Number((new RegExp(`^# ${k} (\\d+)`, 'm').exec(text) ?? [])[1] ?? 0);
+  return { passed: num('pass'), failed: num('fail') + num('cancelled'), skipped: num('skipped') + num('todo') };
+}
+
+async function nodeTests(name, dir) {
+  const files = readdirSync(path.join(root, dir)).filter((f) => f.endsWith('.test.js')).map((f) => path.join(dir, f));
+  const tap = path.join(tmp, `${name}.tap`);
+  const code = await exec(process.execPath, [
+    '--test', '--test-concurrency=1',
+    '--test-reporter=spec', '--test-reporter-destination=stdout',
+    '--test-reporter=tap', `--test-reporter-destination=${tap}`,
+    ...files,
+  ]);
+  const c = tapCounts(tap);
+  if (code !== 0 && c.failed === 0) {
+    c.failed = 1; // the runner itself failed (crash, load error)
+  }
+  return c;
+}
+
+async function integration() {
+  step('bash', ['scripts/install-host.sh']);
+  const summary = path.join(tmp, 'integration.json');
+  const code = await exec(process.execPath, ['out/test/integration/runTest.js'], { CODEX_TASKS_SUMMARY: summary });
+  const c = existsSync(summary) ? JSON.parse(readFileSync(summary, 'utf8')) : { passed: 0, failed: 0, pending: 0 };
+  const r = { passed: c.passed, failed: c.failed, skipped: c.pending ?? 0 };
+  if (code !== 0 && r.failed === 0) {
+    r.failed = 1;
+  }
+  return r;
+}
+
+step(process.execPath, ['esbuild.mjs']);
+const results = {};
+for (const tier of run) {
+  console.log(`\n=== ${tier} ===`);
+  results[tier] = tier === 'unit' ? await nodeTests('unit', 'out/test/unit') : tier === 'e2e' ? await nodeTests('e2e', 'out/test/e2e') : await integration();
+}
+console.log('\n=== summary ===');
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+let empty = false;
+for (const [tier, r] of Object.entries(results)) {
+  console.log(`${tier.padEnd(12)} ${r.passed} passed, ${r.failed} failed${r.skipped ? `, ${r.skipped} skipped` : ''}`);
+  passed += r.passed;
+  failed += r.failed;
+  skipped += r.skipped;
+  if (r.passed + r.failed === 0) {
+    console.log(`${tier}: ran no test`);
+    empty = true;
+  }
+}
+console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+process.exit(failed > 0 || empty ? 1 : 0);

@@ -1,0 +1,27 @@
+import type * as vscode from 'vscode';
+import type { TaskChange } from '../core/taskManager';
+import type { TaskState } from '../core/taskState';
+
+/** The API `activate` returns to other extensions. */
+export interface CodexTasksApi {
+  /** Every task this window knows, newest last. */
+  readonly tasks: readonly TaskState[];
+  /** Fires on every change of a task (state after the change, and the event that caused it). */
+  readonly onDidChangeTask: vscode.Event<TaskChange>;
+  /** Validates and starts a task (same checks as the commands, including workspace trust). */
+  start(request: unknown): Promise<TaskState>;
+  /** Kills a task; resolves with its final state once nothing of it is left. */
+  kill(id: string): Promise<TaskState>;
+  /** The rendered output of a task, as its output channel shows it. */
+  getOutput(id: string): string;
+  /** Only in extension test mode. */
+  readonly testHooks?: CodexTasksTestHooks;
+}
+
+/** Handles on the UI for the integration tests; present only when the extension runs under test. */
+export interface CodexTasksTestHooks {
+  readonly tree: import('./taskTree').TaskTreeProvider;
+  readonly view: vscode.TreeView<import('./taskTree').TaskNode>;
+  readonly statusBar: import('./statusBar').TokenStatusBar;
+  readonly outputs: import('./outputChannels').OutputChannels;
+}

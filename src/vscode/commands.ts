@@ -1,0 +1,230 @@
+import * as vscode from 'vscode';
+import { isCodexTasksError, errorMessage } from '../core/errors';
+import { parseRequestFile, type TaskRequest } from '../core/request';
+import type { TaskManager } from '../core/taskManager';
+import { isFinal, type TaskState } from '../core/taskState';
+import { askForRequest, confirmRisky } from './launch';
+import type { OutputChannels } from './outputChannels';
+import { readSettings, SECTION } from './settings';
+import { VIEW_ID, type TaskNode } from './taskTree';
+
+export const COMMANDS = {
+  newTask: 'codexTasks.newTask',
+  runRequestFile: 'codexTasks.runRequestFile',
+  runSelection: 'codexTasks.runSelection',
+  kill: 'codexTasks.kill',
+  killAll: 'codexTasks.killAll',
+  clearFinished: 'codexTasks.clearFinished',
+  showOutput: 'codexTasks.showOutput',
+  openRawLog: 'codexTasks.openRawLog',
+  copyTaskId: 'codexTasks.copyTaskId',
+  remove: 'codexTasks.remove',
+  setCodexPath: 'codexTasks.setCodexPath',
+  showLog: 'codexTasks.showLog',
+  focus: `${VIEW_ID}.focus`,
+} as const;
+
+export interface CommandDeps {
+  readonly manager: TaskManager;
+  readonly outputs: OutputChannels;
+  readonly log: vscode.LogOutputChannel;
+  /** Re-checks codex after a settings change (updates the welcome view). */
+  readonly recheckCodex: () => Promise<void>;
+}
+
+/** Refuses to launch in Restricted Mode: hidden in the UI, and refused here too (commands can be invoked directly). */
+export function requireTrust(): void {
+  if (!vscode.workspace.isTrusted) {
+    throw new RestrictedMode();
+  }
+}
+
+export class RestrictedMode extends Error {
+  readonly code = 'RestrictedMode';
+  constructor() {
+    super('Codex Tasks cannot start tasks in Restricted Mode: Codex runs commands in this folder. Trust the workspace to use it.');
+  }
+}
+
+/** The task a command is about: a tree node, a task id, or (from the palette) a pick. */
+async function resolveTask(manager: TaskManager, arg: unknown, filter: (t: TaskState) => boolean, placeHolder: string): Promise<TaskState | undefined> {
+  if (typeof arg === 'string') {
+    return manager.get(arg);
+  }
+  if (arg && typeof arg === 'object') {
+    const id = (arg as TaskNode).kind === 'task' ? (arg as { id: string }).id : (arg as { taskId?: string }).taskId ?? (arg as { id?: string }).id;
+    if (typeof id === 'string') {
+      return manager.get(id);
+    }
+  }
+  const candidates = manager.list().filter(filter);
+  if (candidates.length === 0) {
+    void vscode.window.showInformationMessage('Codex Tasks: no matching task.');
+    return undefined;
+  }
+  const picked = await vscode.window.showQuickPick(
+    candidates.map((t) => ({ label: t.request.prompt.split('\n')[0], description: `${t.id} · ${t.status}`, id: t.id })),
+    { placeHolder },
+  );
+  return picked ? manager.get(picked.id) : undefined;
+}
+
+export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
+  const { manager, outputs, log } = deps;
+
+  /** One wrapper for every command: errors are logged and shown with a "Show Log" action; cancellation is silent. */
+  const cmd = (id: string, fn: (...args: unknown[]) => unknown) =>
+    vscode.commands.registerCommand(id, async (...args: unknown[]) => {
+      try {
+        return await fn(...args);
+      } catch (e) {
+        const code = isCodexTasksError(e) ? e.code : e instanceof RestrictedMode ? e.code : 'Error';
+        if (code === 'Cancelled') {
+          return undefined;
+        }
+        log.error(`${id}: ${errorMessage(e)}`);
+        const actions = code === 'CodexNotFound' || code === 'UnsupportedVersion' ? ['Set Codex Path', 'Show Log'] : ['Show Log'];
+        void vscode.window.showErrorMessage(`Codex Tasks: ${errorMessage(e)}`, ...actions).then((a) => {
+          if (a === 'Show Log') {
+            log.show();
+          } else if (a === 'Set Codex Path') {
+            void vscode.commands.executeCommand(COMMANDS.setCodexPath);
+          }
+        });
+        // Re-thrown so that programmatic callers (API, tests) see the typed error.
+        throw e;
+      }
+    });
+
+  const launch = async (req: TaskRequest, opts: { confirm: boolean }) => {
+    requireTrust();
+    if (opts.confirm && !(await confirmRisky(req))) {
+      return undefined;
+    }
+    const task = await manager.start(req);
+    log.info(`started task ${task.id} (${task.transport}) in ${req.cwd}`);
+    void vscode.window.setStatusBarMessage(`$(loading~spin) Codex task ${task.id} started`, 3000);
+    return task;
+  };
+
+  const selectionSeed = () => {
+    const ed = vscode.window.activeTextEditor;
+    if (!ed) {
+      return {};
+    }
+    const folder = vscode.workspace.getWorkspaceFolder(ed.document.uri);
+    const rel = vscode.workspace.asRelativePath(ed.document.uri, false);
+    const sel = ed.selection;
+    const text = sel.isEmpty ? '' : ed.document.getText(sel);
+    const where = sel.isEmpty ? rel : `${rel}:${sel.start.line + 1}-${sel.end.line + 1}`;
+    const prompt = text ? `\n\nIn ${where}:\n\`\`\`${ed.document.languageId}\n${text}\n\`\`\`` : `\n\n(File: ${where})`;
+    return { prompt, cwd: folder?.uri.fsPath };
+  };
+
+  return [
+    cmd(COMMANDS.newTask, async (arg?: unknown) => {
+      requireTrust();
+      // A full request object (other extensions, tests) skips the questions but not the checks.
+      if (arg && typeof arg === 'object' && 'prompt' in arg) {
+        const { skipConfirmation, ...req } = arg as TaskRequest & { skipConfirmation?: boolean };
+        return launch(req, { confirm: !skipConfirmation });
+      }
+      const req = await askForRequest(readSettings(), selectionSeed());
+      return req ? launch(req, { confirm: true }) : undefined;
+    }),
+    cmd(COMMANDS.runSelection, async () => {
+      requireTrust();
+      const req = await askForRequest(readSettings(), selectionSeed());
+      return req ? launch(req, { confirm: true }) : undefined;
+    }),
+    cmd(COMMANDS.runRequestFile, async (arg?: unknown, opts?: unknown) => {
+      requireTrust();
+      let uri = arg instanceof vscode.Uri ? arg : undefined;
+      if (!uri) {
+        const picked = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'Request files': ['json'] }, title: 'Run a Codex request file' });
+        uri = picked?.[0];
+      }
+      if (!uri) {
+        return undefined;
+      }
+      const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+      const s = readSettings();
+      const folder = vscode.workspace.getWorkspaceFolder(uri) ?? vscode.workspace.workspaceFolders?.[0];
+      const req = parseRequestFile(text, { cwd: folder?.uri.fsPath, approvalPolicy: s.defaultApprovalPolicy, sandbox: s.defaultSandbox }, vscode.workspace.asRelativePath(uri));
+      return launch(req, { confirm: !(opts && typeof opts === 'object' && (opts as { skipConfirmation?: boolean }).skipConfirmation) });
+    }),
+    cmd(COMMANDS.kill, async (arg?: unknown) => {
+      const t = await resolveTask(manager, arg, (x) => !isFinal(x.status), 'Kill which Codex task?');
+      return t ? manager.kill(t.id) : undefined;
+    }),
+    cmd(COMMANDS.killAll, async (arg?: unknown) => {
+      const live = manager.list().filter((t) => !isFinal(t.status));
+      if (live.length === 0) {
+        void vscode.window.showInformationMessage('Codex Tasks: no task is running.');
+        return [];
+      }
+      const skip = arg && typeof arg === 'object' && (arg as { skipConfirmation?: boolean }).skipConfirmation;
+      if (!skip) {
+        const ok = await vscode.window.showWarningMessage(`Kill ${live.length} running Codex task${live.length > 1 ? 's' : ''}?`, { modal: true, detail: 'Each task is stopped with everything it started.' }, 'Kill All');
+        if (ok !== 'Kill All') {
+          return undefined;
+        }
+      }
+      return manager.killAll();
+    }),
+    cmd(COMMANDS.clearFinished, () => {
+      const done = manager.list().filter((t) => isFinal(t.status));
+      for (const t of done) {
+        manager.remove(t.id);
+      }
+      return done.length;
+    }),
+    cmd(COMMANDS.showOutput, async (arg?: unknown) => {
+      const t = await resolveTask(manager, arg, () => true, 'Show the output of which task?');
+      if (t) {
+        outputs.show(t, false);
+      }
+      return t?.id;
+    }),
+    cmd(COMMANDS.openRawLog, async (arg?: unknown) => {
+      const t = await resolveTask(manager, arg, (x) => x.rawLogPath !== undefined, 'Open the raw log of which task?');
+      if (t?.rawLogPath) {
+        const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(t.rawLogPath));
+        await vscode.window.showTextDocument(doc, { preview: true });
+        return doc.uri;
+      }
+      return undefined;
+    }),
+    cmd(COMMANDS.copyTaskId, async (arg?: unknown) => {
+      const t = await resolveTask(manager, arg, () => true, 'Copy the id of which task?');
+      if (t) {
+        await vscode.env.clipboard.writeText(t.id);
+        void vscode.window.setStatusBarMessage(`Copied task id ${t.id}`, 2000);
+      }
+      return t?.id;
+    }),
+    cmd(COMMANDS.remove, async (arg?: unknown) => {
+      const t = await resolveTask(manager, arg, (x) => isFinal(x.status), 'Remove which finished task?');
+      if (t) {
+        manager.remove(t.id);
+      }
+      return t?.id;
+    }),
+    cmd(COMMANDS.setCodexPath, async () => {
+      const current = readSettings().codexPath ?? '';
+      const v = await vscode.window.showInputBox({
+        title: 'Codex Tasks: Set Codex Path',
+        prompt: 'Absolute path of the codex executable (empty: look it up on PATH). Saved in your user settings.',
+        value: current,
+        ignoreFocusOut: true,
+      });
+      if (v === undefined) {
+        return undefined;
+      }
+      await vscode.workspace.getConfiguration(SECTION).update('codexPath', v.trim() || undefined, vscode.ConfigurationTarget.Global);
+      await deps.recheckCodex();
+      return v.trim();
+    }),
+    cmd(COMMANDS.showLog, () => log.show()),
+  ];
+}

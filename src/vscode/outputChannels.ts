@@ -1,0 +1,129 @@
+import * as vscode from 'vscode';
+import type { TaskEvent } from '../core/events';
+import { Renderer, renderHeader } from '../core/render';
+import type { TaskManager } from '../core/taskManager';
+import type { TaskState } from '../core/taskState';
+
+/** How much rendered text is kept per task in memory (the raw log on disk has everything). */
+const MIRROR_LIMIT = 2 * 1024 * 1024;
+const FLUSH_MS = 100;
+
+interface TaskOutput {
+  readonly renderer: Renderer;
+  channel?: vscode.OutputChannel;
+  /** Rendered text kept for a channel created later and for readers of the API (bounded). */
+  text: string;
+  /** Characters dropped from the head of `text` to keep it bounded. */
+  dropped: number;
+  /** Text rendered since the last append to the channel. */
+  pending: string;
+}
+
+/**
+ * One output channel per task ("Codex Task <id>"), created lazily, streaming the rendered event log.
+ * Appends are batched: at most one per task per 100 ms, never one per delta.
+ */
+export class OutputChannels implements vscode.Disposable {
+  private readonly outputs = new Map<string, TaskOutput>();
+  private readonly dirty = new Set<string>();
+  private timer: NodeJS.Timeout | undefined;
+  private readonly sub: { dispose(): void };
+  /** Appends issued to channels (the benchmark reads it). */
+  appends = 0;
+
+  constructor(private readonly manager: TaskManager) {
+    this.sub = manager.onDidChangeTask(({ task, event }) => {
+      if (event) {
+        this.onEvent(task, event);
+      } else if (!manager.get(task.id)) {
+        this.drop(task.id);
+      }
+    });
+  }
+
+  private output(task: TaskState): TaskOutput {
+    let o = this.outputs.get(task.id);
+    if (!o) {
+      o = { renderer: new Renderer(), text: renderHeader(task), dropped: 0, pending: '' };
+      this.outputs.set(task.id, o);
+    }
+    return o;
+  }
+
+  private onEvent(task: TaskState, event: TaskEvent): void {
+    const o = this.output(task);
+    const text = o.renderer.render(event, task);
+    if (!text) {
+      return;
+    }
+    o.text += text;
+    if (o.text.length > MIRROR_LIMIT) {
+      const cut = o.text.length - MIRROR_LIMIT / 2;
+      o.dropped += cut;
+      o.text = o.text.slice(cut);
+    }
+    if (o.channel) {
+      o.pending += text;
+      this.dirty.add(task.id);
+      this.timer ??= setTimeout(() => this.flush(), FLUSH_MS);
+    }
+  }
+
+  private flush(): void {
+    this.timer = undefined;
+    for (const id of this.dirty) {
+      const o = this.outputs.get(id);
+      if (o?.channel && o.pending) {
+        o.channel.append(o.pending);
+        o.pending = '';
+        this.appends += 1;
+      }
+    }
+    this.dirty.clear();
+  }
+
+  /** The rendered output so far (what the channel shows). */
+  text(id: string): string {
+    const o = this.outputs.get(id);
+    const task = this.manager.get(id);
+    if (!o) {
+      return task ? renderHeader(task) : '';
+    }
+    return o.dropped > 0 ? `… (${o.dropped} earlier characters are in the raw log)\n${o.text}` : o.text;
+  }
+
+  /** Creates the task's channel on first use and reveals it. */
+  show(task: TaskState, preserveFocus = true): vscode.OutputChannel {
+    const o = this.output(task);
+    if (!o.channel) {
+      o.channel = vscode.window.createOutputChannel(`Codex Task ${task.id}`);
+      o.channel.append(this.text(task.id));
+    }
+    o.channel.show(preserveFocus);
+    return o.channel;
+  }
+
+  /** Whether a channel exists for the task. */
+  hasChannel(id: string): boolean {
+    return this.outputs.get(id)?.channel !== undefined;
+  }
+
+  drop(id: string): void {
+    const o = this.outputs.get(id);
+    o?.channel?.dispose();
+    this.outputs.delete(id);
+    this.dirty.delete(id);
+  }
+
+  dispose(): void {
+    this.sub.dispose();
+    if (this.timer) {
+      clearTimeout(this.timer);
+    }
+    this.flush();
+    for (const o of this.outputs.values()) {
+      o.channel?.dispose();
+    }
+    this.outputs.clear();
+  }
+}

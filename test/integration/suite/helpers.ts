@@ -1,0 +1,46 @@
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { CodexTasksApi } from '../../../src/vscode/api';
+import type { TaskState } from '../../../src/core/taskState';
+
+export const EXTENSION_ID = 'codex-tasks.codex-tasks';
+export const WORKSPACE = process.env.CODEX_TASKS_TEST_WORKSPACE ?? '';
+export const CODEX = process.env.CODEX_TASKS_TEST_CODEX ?? '';
+export const CODEX_LEGACY = process.env.CODEX_TASKS_TEST_CODEX_LEGACY ?? '';
+
+export async function api(): Promise<CodexTasksApi> {
+  const ext = vscode.extensions.getExtension<CodexTasksApi>(EXTENSION_ID);
+  assert.ok(ext, `extension ${EXTENSION_ID} is installed`);
+  return ext.isActive ? ext.exports : ext.activate();
+}
+
+export async function setSetting(key: string, value: unknown): Promise<void> {
+  await vscode.workspace.getConfiguration('codexTasks').update(key, value, vscode.ConfigurationTarget.Global);
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function until<T>(fn: () => T | undefined | false, timeoutMs = 60_000, what = 'condition'): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = fn();
+    if (v) {
+      return v;
+    }
+    if (Date.now() > end) {
+      throw new Error(`timed out waiting for ${what}`);
+    }
+    await sleep(50);
+  }
+}
+
+export function waitTask(a: CodexTasksApi, id: string, pred: (t: TaskState) => boolean, timeoutMs = 90_000): Promise<TaskState> {
+  return until(() => {
+    const t = a.tasks.find((x) => x.id === id);
+    return t && pred(t) ? t : undefined;
+  }, timeoutMs, `task ${id}`);
+}
+
+export function request(prompt: string, extra: Record<string, unknown> = {}) {
+  return { prompt, cwd: WORKSPACE, approvalPolicy: 'never', sandbox: 'workspace-write', ...extra };
+}
