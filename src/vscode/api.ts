@@ -1,6 +1,9 @@
 import type * as vscode from 'vscode';
 import type { TaskChange } from '../core/taskManager';
 import type { TaskState } from '../core/taskState';
+import type { OutputChannels } from './outputChannels';
+import type { TokenStatusBar } from './statusBar';
+import type { TaskNode, TaskTreeProvider } from './taskTree';
 
 /** The API `activate` returns to other extensions. */
 export interface CodexTasksApi {
@@ -20,8 +23,8 @@ export interface CodexTasksApi {
 
 /** Handles on the UI for the integration tests; present only when the extension runs under test. */
 export interface CodexTasksTestHooks {
-  readonly tree: import('./taskTree').TaskTreeProvider;
-  readonly view: vscode.TreeView<import('./taskTree').TaskNode>;
-  readonly statusBar: import('./statusBar').TokenStatusBar;
-  readonly outputs: import('./outputChannels').OutputChannels;
+  readonly tree: TaskTreeProvider;
+  readonly view: vscode.TreeView<TaskNode>;
+  readonly statusBar: TokenStatusBar;
+  readonly outputs: OutputChannels;
 }
