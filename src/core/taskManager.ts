@@ -11,6 +11,7 @@ import { TreeSampler } from './processTree';
 import { RawLog } from './rawLog';
 import { checkCompatibility, parseTaskRequest, type TransportKind } from './request';
 import { initialState, isFinal, reduce, type TaskState } from './taskState';
+import { AppServerTransport } from './transports/appServerTransport';
 import { ExecTransport } from './transports/execTransport';
 import type { Transport, TransportContext, TurnInput } from './transports/transport';
 
@@ -45,6 +46,8 @@ export function defaultTransportFactory(kind: TransportKind, ctx: TransportConte
   switch (kind) {
     case 'exec':
       return new ExecTransport(ctx);
+    case 'app-server':
+      return new AppServerTransport(ctx);
     default:
       throw new InvalidState(`the ${kind} transport is not available in this build; set codexTasks.transport to "exec"`);
   }
@@ -185,6 +188,32 @@ export class TaskManager implements Disposable {
       await proc.kill({ graceful: () => runner.transport.gracefulStop(proc), graceMs: this.opts.settings().killGraceMs });
     }
     await runner.settled;
+    return runner.state;
+  }
+
+  /**
+   * Stops the running turn but keeps the task's thread for a follow-up. Transports that can interrupt
+   * (app-server) do so, and the turn's processes end with the turn; the others are killed, and the
+   * task is reported `interrupted`.
+   */
+  async interrupt(id: string): Promise<TaskState> {
+    const runner = this.runner(id);
+    const proc = runner.proc;
+    if (!proc?.running) {
+      throw new InvalidState(`task ${id} is not running`);
+    }
+    if (!runner.transport.interrupt?.(proc)) {
+      return this.kill(id, 'interrupted by user');
+    }
+    this.apply(runner, { type: 'stopping', reason: 'interrupted by user' });
+    // The transport ends the process after the turn; if it does not within the grace, kill it.
+    const grace = this.opts.settings().killGraceMs;
+    const timer = setTimeout(() => {
+      runner.killReason ??= 'interrupted by user';
+      void proc.kill({ graceful: () => runner.transport.gracefulStop(proc), graceMs: grace });
+    }, grace * 2);
+    await runner.settled;
+    clearTimeout(timer);
     return runner.state;
   }
 

@@ -246,7 +246,8 @@ function finish(s: TaskState, e: Extract<TaskEvent, { type: 'exit' }>): TaskStat
   const base = { ...s, exit, endedAt: e.at, active: {}, pendingApprovals: [], activity: undefined, turns, stderrTail: e.stderrTail || s.stderrTail };
   if (e.killedByUs) {
     const reason = e.killReason ?? s.endReason ?? 'killed by user';
-    return { ...base, status: reason === 'window closed' ? 'interrupted' : 'killed', endReason: reason };
+    const interrupted = reason === 'window closed' || reason === 'interrupted by user';
+    return { ...base, status: interrupted ? 'interrupted' : 'killed', endReason: reason };
   }
   if (e.signal) {
     // Never "completed": an end by signal is reported as the signal it was.

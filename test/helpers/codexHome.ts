@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -44,5 +44,9 @@ export function makeCodexHome(mockUrl: string, model = 'gpt-5.5'): { home: strin
       '',
     ].join('\n'),
   );
-  return { home, env: { ...process.env, CODEX_HOME: home, MOCK_API_KEY: 'mock-key-not-secret' } };
+  // HOME too: codex runs commands in a login shell, and this machine's ~/.bashrc (pyenv rehash) can
+  // block for half a minute on a lock when two shells start at once. Tests get a clean login shell.
+  const userHome = path.join(home, 'home');
+  mkdirSync(userHome);
+  return { home, env: { ...process.env, HOME: userHome, CODEX_HOME: home, MOCK_API_KEY: 'mock-key-not-secret' } };
 }

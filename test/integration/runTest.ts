@@ -33,6 +33,7 @@ async function main(): Promise<number> {
       launchArgs: [workspace, '--disable-extensions'],
       extensionTestsEnv: {
         CODEX_HOME: home,
+        HOME: env.HOME,
         MOCK_API_KEY: env.MOCK_API_KEY,
         CODEX_TASKS_TEST_CODEX: CODEX_CURRENT,
         CODEX_TASKS_TEST_CODEX_LEGACY: CODEX_LEGACY,

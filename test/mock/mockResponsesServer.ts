@@ -131,6 +131,18 @@ function script(scenario: string, step: number, body: RequestBody, n: number): S
         return [...head, ...patchCall(tools, 'call_patch_1', '*** Begin Patch\n*** Add File: created_by_patch.txt\n+hello from apply_patch\n*** End Patch'), done];
       }
       return final('Patched created_by_patch.txt.');
+    case 'approval':
+      // An escalated command: under on-request, codex asks before running it.
+      if (step === 0) {
+        return [...head, ...shellCall(tools, 'call_approval_1', 'touch approved_once.txt && echo created approved_once.txt', true), done];
+      }
+      return final(`Approval scenario done. Tool output: ${outText.slice(0, 200).replace(/\n/g, ' | ')}`);
+    case 'approval2':
+      // The same escalated command twice: "accept for session" answers both.
+      if (step < 2) {
+        return [...head, ...shellCall(tools, `call_approval2_${step}`, 'touch approved_twice.txt && echo touched', true), done];
+      }
+      return final(`Ran twice. Tool output: ${outText.slice(0, 200).replace(/\n/g, ' | ')}`);
     case 'followup': {
       // Only the prompts we sent (codex adds context messages of its own).
       const prompts = (body.input ?? []).filter((i) => i.type === 'message' && i.role === 'user' && (i.content ?? []).some((p) => p.text?.includes('[[scenario:'))).length;

@@ -46,6 +46,8 @@ export interface Transport {
   onLine(line: string, emit: (e: EventBody) => void): void;
   /** The first, gentle stage of a kill. */
   gracefulStop(io: TransportIO): void;
+  /** Interrupts the running turn without killing the task (returns false when there is none). */
+  interrupt?(io: TransportIO): boolean;
   /** Answers a pending approval; transports without approvals throw. */
   answerApproval?(io: TransportIO, requestId: string, decision: ApprovalDecision): void;
 }
