@@ -54,6 +54,7 @@ if (!production) {
       'test/integration/runTest.ts',
       'test/mock/serve.ts',
       'test/fixtures/fakeCodex.ts',
+      'test/fixtures/recordTranscripts.ts',
     ],
     outdir: 'out',
     outbase: '.',

@@ -1,0 +1,118 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { stamp, type EventBody } from '../../src/core/events';
+import { Renderer } from '../../src/core/render';
+import type { TaskRequest, TransportKind } from '../../src/core/request';
+import { initialState, reduce, type TaskState } from '../../src/core/taskState';
+import { AppServerTransport } from '../../src/core/transports/appServerTransport';
+import { ExecTransport } from '../../src/core/transports/execTransport';
+import type { Transport, TransportContext } from '../../src/core/transports/transport';
+import { nullLogger } from '../../src/core/logger';
+import { ROOT } from '../helpers/codexHome';
+
+/**
+ * Replays transcripts recorded from the real codex binaries (test/fixtures/recordTranscripts.ts) through
+ * the transports, the reducer and the renderer, and checks that they reach the state the live run
+ * reached. Recorded with codex 0.169.0 against our mock server.
+ */
+const DIR = path.join(ROOT, 'test/fixtures/transcripts');
+
+interface Rec {
+  d: string;
+  l?: string;
+  b?: string;
+  eol?: false;
+  event?: string;
+  request?: TaskRequest;
+  transport?: TransportKind;
+  codexVersion?: string;
+  code?: number | null;
+  signal?: string | null;
+}
+
+function replay(file: string): { state: TaskState; text: string; sent: string[] } {
+  const recs = readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Rec);
+  const task = recs.find((r) => r.event === 'task')!;
+  const ctx: TransportContext = {
+    request: task.request!,
+    install: { executable: 'codex', configuredPath: 'codex', version: task.codexVersion!, env: {}, viaNpmWrapper: false },
+    effectivePolicy: task.request!.approvalPolicy,
+    env: {},
+    logger: nullLogger,
+  };
+  const transport: Transport = task.transport === 'exec' ? new ExecTransport(ctx) : new AppServerTransport(ctx);
+  let state = initialState('abcdef', task.request!);
+  const renderer = new Renderer();
+  let text = '';
+  const emit = (b: EventBody) => {
+    const e = stamp(b);
+    state = reduce(state, e);
+    text += renderer.render(e, state);
+  };
+  const sent: string[] = [];
+  const io = { write: (l: string) => void sent.push(l), endStdin: () => undefined, signal: () => undefined };
+  emit({ type: 'spawned', pid: 1, transport: transport.kind, codexVersion: ctx.install.version });
+  transport.attach(io, { prompt: task.request!.prompt }, emit);
+  let partial = '';
+  for (const r of recs) {
+    if (r.d !== 'out') {
+      continue;
+    }
+    const piece = r.b !== undefined ? Buffer.from(r.b, 'base64').toString('utf8') : (r.l ?? '');
+    if (r.eol === false) {
+      partial += piece;
+      continue;
+    }
+    transport.onLine(partial + piece, emit);
+    partial = '';
+  }
+  const exit = recs.filter((r) => r.event === 'exit').pop()!;
+  emit({ type: 'exit', code: exit.code ?? null, signal: exit.signal ?? null, killedByUs: false, stderrTail: '' });
+  return { state, text, sent };
+}
+
+for (const transport of readdirSync(DIR)) {
+  describe(`${transport} transcripts recorded from the real codex`, () => {
+    for (const f of readdirSync(path.join(DIR, transport)).filter((x) => x.endsWith('.jsonl'))) {
+      it(`${f} replays to the recorded final state`, () => {
+        const expected = JSON.parse(readFileSync(path.join(DIR, transport, f.replace(/\.jsonl$/, '.expected.json')), 'utf8'));
+        const { state, text } = replay(path.join(DIR, transport, f));
+        assert.equal(state.status, expected.status);
+        assert.equal(state.lastMessage, expected.lastMessage);
+        assert.deepEqual(state.counts, expected.counts);
+        assert.deepEqual(JSON.parse(JSON.stringify(state.tokens)), expected.tokens);
+        assert.deepEqual(state.turns.map((t) => t.status), expected.turns);
+        assert.equal(state.error?.message, expected.error?.message);
+        assert.equal(state.counts.unknownEvents, 0, 'every line of a real transcript is understood');
+        assert.match(text, new RegExp(`task ${expected.status}`));
+      });
+    }
+  });
+}
+
+describe('app-server specifics on real transcripts', () => {
+  it('sends an honest initialize, then thread/start and turn/start in order', () => {
+    const { sent } = replay(path.join(DIR, 'app-server/plain.jsonl'));
+    const methods = sent.map((l) => (JSON.parse(l) as { method?: string }).method);
+    assert.deepEqual(methods.slice(0, 4), ['initialize', 'initialized', 'thread/start', 'turn/start']);
+    const init = JSON.parse(sent[0]) as { params: { clientInfo: { name: string; title: string; version: string } } };
+    assert.equal(init.params.clientInfo.name, 'codex_tasks_vscode');
+    assert.ok(!('jsonrpc' in JSON.parse(sent[0])), 'app-server takes no jsonrpc field');
+  });
+
+  it('never shows an answer twice when the stream is cut and re-sent under a new item id', () => {
+    const { text } = replay(path.join(DIR, 'app-server/midstream.jsonl'));
+    const raw = readFileSync(path.join(DIR, 'app-server/midstream.jsonl'), 'utf8');
+    const resent = (raw.match(/item\/agentMessage\/delta/g) ?? []).length;
+    assert.ok(resent >= 4, `the transcript re-sends the partial answer (${resent} deltas)`);
+    assert.equal(text.split('partial answer').length - 1, 1, text);
+  });
+
+  it('streams command output and keeps aggregatedOutput as the authority', () => {
+    const { text } = replay(path.join(DIR, 'app-server/shell.jsonl'));
+    assert.equal(text.split('tick 3\n').length - 1, 1, 'each output line once');
+    assert.match(text, /→ exit 0 in /);
+  });
+});
