@@ -71,6 +71,8 @@ export type TaskEvent = { readonly at: number } & (
   /** Anything a transport could not parse or does not know: kept verbatim and counted, never dropped. */
   | { readonly type: 'unknown'; readonly raw: string; readonly reason: string }
   | { readonly type: 'stopping'; readonly reason: string }
+  /** The turn is over and codex stays up, idle, holding the session for a follow-up (mcp-server). */
+  | { readonly type: 'sessionIdle' }
   | {
       readonly type: 'exit';
       readonly code: number | null;

@@ -131,6 +131,8 @@ export class Renderer {
         return '';
       case 'unknown':
         return this.line(`(unparsed output: ${e.reason}) ${clipText(e.raw, 300)}`);
+      case 'sessionIdle':
+        return this.line(`■ turn over · task ${s.status} (codex stays up for a follow-up)${s.lastMessage && s.status === 'completed' ? `\n\nFinal message:\n${s.lastMessage}` : ''}`);
       case 'stopping':
         return this.line(`■ stopping: ${e.reason}`);
       case 'exit': {

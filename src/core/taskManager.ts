@@ -13,6 +13,7 @@ import { checkCompatibility, parseTaskRequest, type TransportKind } from './requ
 import { initialState, isFinal, reduce, type TaskState } from './taskState';
 import { AppServerTransport } from './transports/appServerTransport';
 import { ExecTransport } from './transports/execTransport';
+import { McpServerTransport } from './transports/mcpServerTransport';
 import type { Transport, TransportContext, TurnInput } from './transports/transport';
 
 export interface TaskManagerOptions {
@@ -48,8 +49,8 @@ export function defaultTransportFactory(kind: TransportKind, ctx: TransportConte
       return new ExecTransport(ctx);
     case 'app-server':
       return new AppServerTransport(ctx);
-    default:
-      throw new InvalidState(`the ${kind} transport is not available in this build; set codexTasks.transport to "exec"`);
+    case 'mcp-server':
+      return new McpServerTransport(ctx);
   }
 }
 
@@ -57,6 +58,8 @@ export function defaultTransportFactory(kind: TransportKind, ctx: TransportConte
 class TaskRunner {
   state: TaskState;
   proc: CodexProcess | undefined;
+  /** The turn is over but codex stays up holding the session (mcp-server): its end changes nothing. */
+  idle = false;
   killReason: string | undefined;
   /** Resolves when the current process (if any) has ended and the state is final. */
   settled: Promise<void> = Promise.resolve();
@@ -164,6 +167,14 @@ export class TaskManager implements Disposable {
     }
     this.apply(runner, { type: 'warning', message: `follow-up: ${prompt.split('\n')[0]}` });
     runner.killReason = undefined;
+    const proc = runner.proc;
+    if (runner.idle && proc?.running && runner.transport.continueInProcess) {
+      runner.idle = false;
+      runner.state = { ...runner.state, status: 'running', endReason: undefined, error: undefined, endedAt: undefined };
+      this.fire(runner);
+      runner.transport.continueInProcess(proc, { prompt, threadId: runner.state.threadId }, (e) => this.apply(runner, e));
+      return runner.state;
+    }
     runner.state = { ...runner.state, status: 'queued', endReason: undefined, error: undefined, exit: undefined };
     this.fire(runner);
     this.enqueue(runner, { prompt, threadId: runner.state.threadId, resume: true });
@@ -239,6 +250,10 @@ export class TaskManager implements Disposable {
     if (!isFinal(runner.state.status)) {
       throw new InvalidState(`task ${id} is ${runner.state.status}; kill it before removing it`);
     }
+    if (runner.proc?.running) {
+      // An idle session (mcp-server) still holds a codex: end it with the task.
+      void runner.proc.kill({ graceful: () => runner.proc?.endStdin(), graceMs: this.opts.settings().killGraceMs });
+    }
     this.tasks.delete(id);
     this._onDidChangeTask.fire({ task: { ...runner.state } });
   }
@@ -256,6 +271,8 @@ export class TaskManager implements Disposable {
       this.fire(runner);
     }
     await this.killAll(reason);
+    const grace = this.opts.settings().killGraceMs;
+    await Promise.all([...this.tasks.values()].filter((r) => r.idle && r.proc?.running).map((r) => r.proc!.kill({ graceful: () => r.proc?.endStdin(), graceMs: grace })));
     await Promise.all([...this.tasks.values()].map((r) => r.settled));
     await Promise.all([...this.tasks.values()].map((r) => r.log?.close()));
   }
@@ -284,7 +301,7 @@ export class TaskManager implements Disposable {
   }
 
   private runningCount(): number {
-    return [...this.tasks.values()].filter((r) => r.proc?.running).length;
+    return [...this.tasks.values()].filter((r) => r.proc?.running && !r.idle).length;
   }
 
   private enqueue(runner: TaskRunner, input: TurnInput): void {
@@ -361,6 +378,14 @@ export class TaskManager implements Disposable {
     if (proc) {
       this.registry.remove(proc.pid, proc.identity.startTime);
     }
+    if (runner.idle) {
+      // The idle session ended (removed, window closed, or codex quit): the task's result stands.
+      runner.idle = false;
+      runner.state = { ...runner.state, exit: { code: exit.code, signal: exit.signal } };
+      this.fire(runner);
+      this.pump();
+      return;
+    }
     this.apply(runner, {
       type: 'exit',
       code: exit.code,
@@ -378,6 +403,11 @@ export class TaskManager implements Disposable {
     const event = stamp(body);
     if (event.type === 'commandBegin' || event.type === 'toolCallBegin') {
       this.sampler.kick();
+    }
+    if (event.type === 'sessionIdle') {
+      runner.idle = true;
+      // An idle session does not hold a concurrency slot's worth of work, but its process still counts.
+      queueMicrotask(() => this.pump());
     }
     runner.state = reduce(runner.state, event);
     this._onDidChangeTask.fire({ task: runner.state, event });

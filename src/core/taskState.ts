@@ -234,6 +234,11 @@ export function reduce(s: TaskState, e: TaskEvent): TaskState {
       return { ...s, counts: { ...s.counts, unknownEvents: s.counts.unknownEvents + 1 } };
     case 'stopping':
       return isFinal(s.status) ? s : { ...s, status: 'stopping', activity: 'stopping…', endReason: e.reason };
+    case 'sessionIdle': {
+      const last = s.turns[s.turns.length - 1];
+      const status = last?.status === 'completed' ? 'completed' : last?.status === 'interrupted' ? 'interrupted' : 'failed';
+      return { ...s, status, endedAt: e.at, active: {}, pendingApprovals: [], activity: undefined };
+    }
     case 'exit':
       return finish(s, e);
   }

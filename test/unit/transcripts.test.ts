@@ -8,6 +8,7 @@ import type { TaskRequest, TransportKind } from '../../src/core/request';
 import { initialState, reduce, type TaskState } from '../../src/core/taskState';
 import { AppServerTransport } from '../../src/core/transports/appServerTransport';
 import { ExecTransport } from '../../src/core/transports/execTransport';
+import { McpServerTransport } from '../../src/core/transports/mcpServerTransport';
 import type { Transport, TransportContext } from '../../src/core/transports/transport';
 import { nullLogger } from '../../src/core/logger';
 import { ROOT } from '../helpers/codexHome';
@@ -42,7 +43,7 @@ function replay(file: string): { state: TaskState; text: string; sent: string[] 
     env: {},
     logger: nullLogger,
   };
-  const transport: Transport = task.transport === 'exec' ? new ExecTransport(ctx) : new AppServerTransport(ctx);
+  const transport: Transport = task.transport === 'exec' ? new ExecTransport(ctx) : task.transport === 'mcp-server' ? new McpServerTransport(ctx) : new AppServerTransport(ctx);
   let state = initialState('abcdef', task.request!);
   const renderer = new Renderer();
   let text = '';
@@ -68,8 +69,11 @@ function replay(file: string): { state: TaskState; text: string; sent: string[] 
     transport.onLine(partial + piece, emit);
     partial = '';
   }
-  const exit = recs.filter((r) => r.event === 'exit').pop()!;
-  emit({ type: 'exit', code: exit.code ?? null, signal: exit.signal ?? null, killedByUs: false, stderrTail: '' });
+  // An mcp-server session stays up after its turn (no exit in the transcript).
+  const exit = recs.filter((r) => r.event === 'exit').pop();
+  if (exit) {
+    emit({ type: 'exit', code: exit.code ?? null, signal: exit.signal ?? null, killedByUs: false, stderrTail: '' });
+  }
   return { state, text, sent };
 }
 
@@ -87,6 +91,9 @@ for (const transport of readdirSync(DIR)) {
         assert.equal(state.error?.message, expected.error?.message);
         assert.equal(state.counts.unknownEvents, 0, 'every line of a real transcript is understood');
         assert.match(text, new RegExp(`task ${expected.status}`));
+        if (expected.approvals) {
+          assert.match(text, /approval needed \(command\)/);
+        }
       });
     }
   });
@@ -114,5 +121,15 @@ describe('app-server specifics on real transcripts', () => {
     const { text } = replay(path.join(DIR, 'app-server/shell.jsonl'));
     assert.equal(text.split('tick 3\n').length - 1, 1, 'each output line once');
     assert.match(text, /→ exit 0 in /);
+  });
+});
+
+describe('mcp-server specifics on real transcripts', () => {
+  it('answers the elicitation in Codex\'s own shape and decodes base64 output', () => {
+    const { sent } = replay(path.join(DIR, 'mcp-server/approval-decline.jsonl'));
+    assert.ok(sent.every((l) => (JSON.parse(l) as { jsonrpc?: string }).jsonrpc === '2.0'), 'MCP messages carry jsonrpc');
+    const { text } = replay(path.join(DIR, 'mcp-server/shell.jsonl'));
+    assert.equal(text.split('tick 3\n').length - 1, 1);
+    assert.match(text, /\$ \/bin\/bash -lc 'echo hello-from-shell/);
   });
 });

@@ -121,6 +121,11 @@ export class AppServerTransport implements Transport {
   attach(io: TransportIO, input: TurnInput, emit: (e: EventBody) => void): void {
     this.io = io;
     this.input = input;
+    // A follow-up is a new process: nothing of the last turn carries over.
+    this.turnId = undefined;
+    this.turnOpen = false;
+    this.openMessages.clear();
+    this.replay = undefined;
     this.rpc = new RpcClient((line) => io.write(line));
     this.rpc.request('initialize', { clientInfo: CLIENT_INFO });
     if (input.threadId) {

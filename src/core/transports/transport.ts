@@ -46,6 +46,11 @@ export interface Transport {
   onLine(line: string, emit: (e: EventBody) => void): void;
   /** The first, gentle stage of a kill. */
   gracefulStop(io: TransportIO): void;
+  /**
+   * For transports whose session lives only in the process (mcp-server): starts a follow-up turn on
+   * the still-running process. Absent elsewhere: follow-ups start a new process.
+   */
+  continueInProcess?(io: TransportIO, input: TurnInput, emit: (e: EventBody) => void): void;
   /** Interrupts the running turn without killing the task (returns false when there is none). */
   interrupt?(io: TransportIO): boolean;
   /** Answers a pending approval; transports without approvals throw. */
