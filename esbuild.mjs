@@ -55,6 +55,7 @@ if (!production) {
       'test/mock/serve.ts',
       'test/fixtures/fakeCodex.ts',
       'test/fixtures/recordTranscripts.ts',
+      'bench/bench.ts',
     ],
     outdir: 'out',
     outbase: '.',
