@@ -53,6 +53,7 @@ if (!production) {
       'test/integration/suite/index.ts',
       'test/integration/runTest.ts',
       'test/mock/serve.ts',
+      'test/mock/mcpToolServer.ts',
       'test/fixtures/fakeCodex.ts',
       'test/fixtures/recordTranscripts.ts',
       'bench/bench.ts',

@@ -20,6 +20,28 @@ const table: { transport: TransportPreference; codex: string; version: string }[
   { transport: 'mcp-server', codex: CODEX_LEGACY, version: '0.153.4' },
 ];
 
+describe('MCP tool calls reach the state and the rendered output', () => {
+  // The mock model calls our MCP server's `echo` tool; an unknown model name makes codex offer MCP
+  // tools directly instead of behind its tool search.
+  for (const row of table.filter((r) => r.transport !== 'mcp-server')) {
+    it(`${row.transport}: tool call begin and end`, async () => {
+      const h = e.manager(row.transport, row.codex);
+      const events: string[] = [];
+      const t = await h.manager.start({ prompt: '[[scenario:tool]] call the tool', cwd: e.workspace(), approvalPolicy: 'never', sandbox: 'read-only', model: 'mock-model' });
+      h.manager.onDidChangeTask(({ task, event }) => {
+        if (task.id === t.id && (event?.type === 'toolCallBegin' || event?.type === 'toolCallEnd')) {
+          events.push(`${event.type}:${event.server}.${event.tool}${event.type === 'toolCallEnd' ? `:${event.error ?? 'ok'}` : ''}`);
+        }
+      });
+      const s = await waitFor(h.manager, t.id, (x) => x.status === 'completed' || x.status === 'failed', 90_000);
+      assert.equal(s.status, 'completed', JSON.stringify(s.error));
+      assert.equal(s.counts.toolCalls, 1);
+      assert.deepEqual(events, ['toolCallBegin:mocktools.echo', 'toolCallEnd:mocktools.echo:ok']);
+      assert.equal(s.lastMessage, 'The tool said: echo: ping from the mock model');
+    });
+  }
+});
+
 describe('one request, three transports, one final state shape', () => {
   for (const row of table) {
     it(`${row.transport} (codex ${row.version})`, async () => {

@@ -16,11 +16,13 @@ type Sse = Record<string, unknown> & { type: string };
 
 interface RequestBody {
   input?: { type: string; role?: string; content?: { text?: string }[]; output?: unknown }[];
-  tools?: { type?: string; name?: string }[];
+  tools?: { type?: string; name?: string; tools?: { name?: string }[] }[];
 }
 
 export interface MockRequest {
   readonly n: number;
+  /** Names of the tools codex offered the model. */
+  readonly tools: string[];
   readonly scenario: string;
   readonly step: number;
   readonly authorization?: string;
@@ -131,6 +133,25 @@ function script(scenario: string, step: number, body: RequestBody, n: number): S
         return [...head, ...patchCall(tools, 'call_patch_1', '*** Begin Patch\n*** Add File: created_by_patch.txt\n+hello from apply_patch\n*** End Patch'), done];
       }
       return final('Patched created_by_patch.txt.');
+    case 'tool':
+    case 'combo': {
+      // combo: a shell command, then an MCP tool call, then the answer; tool: only the tool call.
+      if (scenario === 'combo' && step === 0) {
+        return [...head, ...shellCall(tools, 'call_combo_shell', 'echo combo-shell-output'), done];
+      }
+      const toolStep = scenario === 'combo' ? 1 : 0;
+      // codex offers each MCP server's tools in a namespace (`mcp__<server>`) when the model has no
+      // tool search; the call names the function and its namespace.
+      const ns = (tools ?? []).find((t) => t.type === 'namespace' && (t.tools ?? []).some((x) => x.name === 'echo'));
+      if (step === toolStep) {
+        if (!ns) {
+          return final(`No echo tool was offered (tools: ${(tools ?? []).map((t) => t.name).join(', ')}).`);
+        }
+        const item = { type: 'function_call', id: 'fc_tool_1', call_id: 'call_tool_1', name: 'echo', namespace: ns.name, arguments: JSON.stringify({ text: 'ping from the mock model' }), status: 'completed' };
+        return [...head, { type: 'response.output_item.done', output_index: 1, item }, done];
+      }
+      return final(`The tool said: ${/echo: [^"\\]*/.exec(outText)?.[0] ?? outText.slice(0, 200)}`);
+    }
     case 'approval':
       // An escalated command: under on-request, codex asks before running it.
       if (step === 0) {
@@ -201,7 +222,7 @@ export function startMockServer(port = 0, opts: { delayMs?: number } = {}): Prom
           // Treated as an empty request: scenario "simple".
         }
         const { scenario, step } = pickScenario(body);
-        requests.push({ n: reqNo, scenario, step, authorization: req.headers.authorization ? '<present>' : undefined, originator: String(req.headers.originator ?? '') });
+        requests.push({ n: reqNo, tools: (body.tools ?? []).map((t) => (t.name?.startsWith('mcp__') ? JSON.stringify(t).slice(0, 800) : (t.name ?? '?'))), scenario, step, authorization: req.headers.authorization ? '<present>' : undefined, originator: String(req.headers.originator ?? '') });
         const fail = HTTP_FAILURES[scenario];
         if (fail) {
           res.writeHead(fail[0], { 'content-type': 'application/json', ...(fail[0] === 429 ? { 'retry-after': '1' } : {}) });
