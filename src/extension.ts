@@ -1,6 +1,7 @@
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { errorMessage, isCodexTasksError } from './core/errors';
+import { CodexNotFound, errorMessage, isCodexTasksError } from './core/errors';
+import { chooseTransport } from './core/codexLocator';
 import { TaskManager } from './core/taskManager';
 import { isFinal } from './core/taskState';
 import type { CodexTasksApi } from './vscode/api';
@@ -52,20 +53,25 @@ export function activate(context: vscode.ExtensionContext): CodexTasksApi {
     }),
   );
 
+  let codexState = 'unknown';
   const recheckCodex = async () => {
     manager.forgetInstallations();
     try {
       const install = await manager.locate();
+      // Also the version: the view says "unsupported" before anyone tries to launch.
+      chooseTransport(install.version, readSettings().transport);
       log.info(`codex ${install.version} at ${install.executable}${install.viaNpmWrapper ? ` (native binary behind ${install.configuredPath})` : ''}`);
-      await vscode.commands.executeCommand('setContext', CONTEXT.codexState, 'ok');
+      codexState = 'ok';
     } catch (e) {
       const code = isCodexTasksError(e) ? e.code : 'error';
       log.warn(errorMessage(e));
-      if (isCodexTasksError(e) && e.code === 'CodexNotFound') {
-        log.info(`searched PATH: ${(e as unknown as { searched: string[] }).searched.join(path.delimiter) || '(configured path only)'}`);
+      if (e instanceof CodexNotFound) {
+        log.info(`searched PATH: ${e.searched.join(path.delimiter) || '(configured path only)'}`);
       }
-      await vscode.commands.executeCommand('setContext', CONTEXT.codexState, code === 'CodexNotFound' ? 'notFound' : code === 'UnsupportedVersion' ? 'unsupported' : 'error');
+      codexState = code === 'CodexNotFound' ? 'notFound' : code === 'UnsupportedVersion' ? 'unsupported' : 'error';
     }
+    // The welcome view shows the matching message (manifest `viewsWelcome` when clauses).
+    await vscode.commands.executeCommand('setContext', CONTEXT.codexState, codexState);
   };
 
   context.subscriptions.push(
@@ -98,7 +104,7 @@ export function activate(context: vscode.ExtensionContext): CodexTasksApi {
     },
     kill: (id) => manager.kill(id),
     getOutput: (id) => outputs.text(id),
-    testHooks: context.extensionMode === vscode.ExtensionMode.Test ? { tree, view, statusBar: status, outputs } : undefined,
+    testHooks: context.extensionMode === vscode.ExtensionMode.Test ? { tree, view, statusBar: status, outputs, codexState: () => codexState, recheckCodex, log } : undefined,
   };
   return api;
 }

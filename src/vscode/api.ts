@@ -27,4 +27,8 @@ export interface CodexTasksTestHooks {
   readonly view: vscode.TreeView<TaskNode>;
   readonly statusBar: TokenStatusBar;
   readonly outputs: OutputChannels;
+  /** The value of the `codexTasks.codexState` context key (ok | notFound | unsupported | error). */
+  codexState(): string;
+  recheckCodex(): Promise<void>;
+  readonly log: vscode.LogOutputChannel;
 }

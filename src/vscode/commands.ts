@@ -107,18 +107,21 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     return task;
   };
 
+  /** The active editor's selection (or file) as context for a new task. */
   const selectionSeed = () => {
     const ed = vscode.window.activeTextEditor;
-    if (!ed) {
+    if (!ed || ed.document.uri.scheme !== 'file') {
       return {};
     }
     const folder = vscode.workspace.getWorkspaceFolder(ed.document.uri);
     const rel = vscode.workspace.asRelativePath(ed.document.uri, false);
     const sel = ed.selection;
-    const text = sel.isEmpty ? '' : ed.document.getText(sel);
-    const where = sel.isEmpty ? rel : `${rel}:${sel.start.line + 1}-${sel.end.line + 1}`;
-    const prompt = text ? `\n\nIn ${where}:\n\`\`\`${ed.document.languageId}\n${text}\n\`\`\`` : `\n\n(File: ${where})`;
-    return { prompt, cwd: folder?.uri.fsPath };
+    if (sel.isEmpty) {
+      return { cwd: folder?.uri.fsPath, attachment: { label: rel, text: `(File: ${rel})` } };
+    }
+    const where = `${rel}:${sel.start.line + 1}-${sel.end.line + 1}`;
+    const text = ed.document.getText(sel);
+    return { cwd: folder?.uri.fsPath, attachment: { label: `The selection in ${where}`, text: `In ${where}:\n\`\`\`${ed.document.languageId}\n${text}\n\`\`\`` } };
   };
 
   return [

@@ -49,14 +49,14 @@ function pick<T extends string>(title: string, step: number, total: number, item
   });
 }
 
-function input(title: string, step: number, total: number, value: string): Promise<string | undefined> {
+function input(title: string, step: number, total: number, value: string, attached?: string): Promise<string | undefined> {
   return new Promise((resolve, reject) => {
     const ib = vscode.window.createInputBox();
     ib.title = title;
     ib.step = step;
     ib.totalSteps = total;
     ib.value = value;
-    ib.prompt = 'What should Codex do? (Enter to continue)';
+    ib.prompt = attached ? `What should Codex do? ${attached} is attached below your prompt. (Enter to continue)` : 'What should Codex do? (Enter to continue)';
     ib.placeholder = 'e.g. Add unit tests for src/parser.ts and make them pass';
     ib.buttons = step > 1 ? [vscode.QuickInputButtons.Back] : [];
     ib.ignoreFocusOut = true;
@@ -92,6 +92,8 @@ function input(title: string, step: number, total: number, value: string): Promi
 export interface LaunchSeed {
   readonly prompt?: string;
   readonly cwd?: string;
+  /** Context appended below the typed prompt (the editor selection): an input box is one line. */
+  readonly attachment?: { readonly label: string; readonly text: string };
 }
 
 /**
@@ -111,7 +113,7 @@ export async function askForRequest(settings: Settings, seed: LaunchSeed = {}): 
   while (step <= total) {
     try {
       if (step === 1) {
-        const v = await input(title, 1, total, prompt);
+        const v = await input(title, 1, total, prompt, seed.attachment?.label);
         if (v === undefined) {
           return undefined;
         }
@@ -154,7 +156,7 @@ export async function askForRequest(settings: Settings, seed: LaunchSeed = {}): 
     void vscode.window.showErrorMessage('Codex Tasks: open a folder first; tasks run in a workspace folder.');
     return undefined;
   }
-  return { prompt, cwd, approvalPolicy, sandbox };
+  return { prompt: seed.attachment ? `${prompt}\n\n${seed.attachment.text}` : prompt, cwd, approvalPolicy, sandbox };
 }
 
 /**

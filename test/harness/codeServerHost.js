@@ -39,7 +39,7 @@ const waitHttp = (url, ms) =>
   });
 
 /**
- * @param {{ folder?: string, userSettings?: object, extensionsDir?: string, vsix?: string, port?: number, smokeTestDriver?: boolean, env?: object, keepDir?: boolean }} opts
+ * @param {{ folder?: string, userSettings?: object, extensionsDir?: string, vsix?: string, port?: number, smokeTestDriver?: boolean, restricted?: boolean, env?: object, keepDir?: boolean }} opts
  */
 async function startCodeServer(opts = {}) {
   if (!fs.existsSync(CODE_SERVER)) {
@@ -99,7 +99,8 @@ async function startCodeServer(opts = {}) {
     '--config', path.join(run, 'config.yaml'),
     '--user-data-dir', path.join(run, 'ud'),
     '--extensions-dir', extensionsDir,
-    '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust',
+    '--disable-telemetry', '--disable-update-check',
+    ...(opts.restricted ? [] : ['--disable-workspace-trust']),
     '--disable-getting-started-override', '--ignore-last-opened',
     // If this process is SIGKILLed, code-server ends itself once no client is connected.
     '--idle-timeout-seconds', process.env.IDLE_TIMEOUT || '120',

@@ -33,6 +33,9 @@ function startPageBridge() {
           case '/keys':
             await page.keyboard.press(url.searchParams.get('keys'));
             return reply(200, { ok: true });
+          case '/type':
+            await page.keyboard.type(url.searchParams.get('text'), { delay: 5 });
+            return reply(200, { ok: true });
           default:
             return reply(404, { error: 'unknown' });
         }

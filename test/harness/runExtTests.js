@@ -57,7 +57,15 @@ const ts = () => `[${((Date.now() - t0) / 1000).toFixed(1)}s]`;
   }
   try {
     bridge = await startPageBridge();
-    host = await startCodeServer({ folder: values('folder')[0] || positional[0], smokeTestDriver: true, env: { CODEX_TASKS_PAGE_BRIDGE: bridge.url } });
+    // CODEX_TASKS_RESTRICTED=1: workspace trust on and the folder untrusted (Restricted Mode).
+    const restricted = process.env.CODEX_TASKS_RESTRICTED === '1';
+    host = await startCodeServer({
+      folder: values('folder')[0] || positional[0],
+      smokeTestDriver: true,
+      restricted,
+      userSettings: restricted ? { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.banner': 'never' } : {},
+      env: { CODEX_TASKS_PAGE_BRIDGE: bridge.url },
+    });
     console.log(ts(), `code-server up on 127.0.0.1:${host.port}`);
     const b = await openBrowser(host);
     browser = b.browser;

@@ -25,41 +25,55 @@ async function main(): Promise<number> {
   const shotDir = path.join(ROOT, 'test-results');
   mkdirSync(shotDir, { recursive: true });
   let code = 0;
-  try {
-    await runTests({
+  const results: { passed: number; failed: number; pending: number }[] = [];
+  const run = async (restricted: boolean) => {
+    const file = `${resultsFile}.${restricted ? 'restricted' : 'trusted'}.json`;
+    try {
+      await runTests({
       vscodeExecutablePath: process.env.VSCODE_EXECUTABLE || path.join(ROOT, 'test/harness/code-shim.sh'),
       extensionDevelopmentPath: ROOT,
       extensionTestsPath: path.join(ROOT, 'out/test/integration/suite/index.js'),
       launchArgs: [workspace, '--disable-extensions'],
       extensionTestsEnv: {
+        CODEX_TASKS_RESTRICTED: restricted ? '1' : '',
         CODEX_HOME: home,
         HOME: env.HOME,
         MOCK_API_KEY: env.MOCK_API_KEY,
         CODEX_TASKS_TEST_CODEX: CODEX_CURRENT,
         CODEX_TASKS_TEST_CODEX_LEGACY: CODEX_LEGACY,
         CODEX_TASKS_TEST_WORKSPACE: workspace,
-        CODEX_TASKS_RESULTS: resultsFile,
+        CODEX_TASKS_RESULTS: file,
         CODEX_TASKS_SHOTS: shotDir,
         CODEX_TASKS_TEST_GREP: process.env.CODEX_TASKS_TEST_GREP ?? '',
         CODEX_TASKS_PROBE_FAIL: process.env.CODEX_TASKS_PROBE_FAIL ?? '',
       },
-    });
-  } catch (e) {
-    console.error(`integration: ${(e as Error).message}`);
-    code = 1;
+      });
+    } catch (e) {
+      console.error(`integration (${restricted ? 'Restricted Mode' : 'trusted'}): ${(e as Error).message}`);
+      code = 1;
+    }
+    // The counts travel back in a file: the runner's exit code alone cannot say how many ran.
+    try {
+      results.push(JSON.parse(readFileSync(file, 'utf8')) as { passed: number; failed: number; pending: number });
+    } catch {
+      console.error(`integration (${restricted ? 'Restricted Mode' : 'trusted'}): the suite wrote no results (it did not run, or crashed)`);
+      code = 1;
+    }
+  };
+  try {
+    // One host for every trusted suite, and one in Restricted Mode (workspace trust cannot be toggled
+    // inside a running window).
+    await run(false);
+    if (!process.env.CODEX_TASKS_TEST_GREP) {
+      await run(true);
+    }
   } finally {
     await mock.close();
   }
-  // The counts travel back in a file: the runner's exit code alone cannot say how many ran.
-  try {
-    const r = JSON.parse(readFileSync(resultsFile, 'utf8')) as { passed: number; failed: number; pending: number };
-    console.log(`integration: ${r.passed} passed, ${r.failed} failed${r.pending ? `, ${r.pending} skipped` : ''}`);
-    if (process.env.CODEX_TASKS_SUMMARY) {
-      writeFileSync(process.env.CODEX_TASKS_SUMMARY, JSON.stringify(r));
-    }
-  } catch {
-    console.error('integration: the suite wrote no results (it did not run, or crashed)');
-    code = 1;
+  const r = results.reduce((a, b) => ({ passed: a.passed + b.passed, failed: a.failed + b.failed, pending: a.pending + b.pending }), { passed: 0, failed: 0, pending: 0 });
+  console.log(`integration: ${r.passed} passed, ${r.failed} failed${r.pending ? `, ${r.pending} skipped` : ''}`);
+  if (process.env.CODEX_TASKS_SUMMARY) {
+    writeFileSync(process.env.CODEX_TASKS_SUMMARY, JSON.stringify(r));
   }
   rmSync(workspace, { recursive: true, force: true });
   rmSync(home, { recursive: true, force: true });

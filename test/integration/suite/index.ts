@@ -9,8 +9,11 @@ import Mocha from 'mocha';
 
 export function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'tdd', color: false, timeout: 120_000, reporter: 'spec' });
-  if (process.env.CODEX_TASKS_TEST_GREP) {
-    mocha.grep(process.env.CODEX_TASKS_TEST_GREP);
+  // The Restricted Mode host runs only the suites made for it, and the trusted host skips them.
+  const restricted = process.env.CODEX_TASKS_RESTRICTED === '1';
+  mocha.grep(restricted ? 'Restricted Mode' : (process.env.CODEX_TASKS_TEST_GREP || 'Restricted Mode'));
+  if (!restricted && !process.env.CODEX_TASKS_TEST_GREP) {
+    mocha.invert();
   }
   for (const f of readdirSync(__dirname).sort()) {
     if (f.endsWith('.test.js')) {

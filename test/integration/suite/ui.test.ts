@@ -3,6 +3,7 @@ import { existsSync, statSync, writeFileSync } from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { descendantsOf, readProc } from '../../../src/core/procfs';
 import { isFinal } from '../../../src/core/taskState';
 import type { TaskNode } from '../../../src/vscode/taskTree';
 import { api, CODEX, request, setSetting, sleep, until, waitTask, WORKSPACE } from './helpers';
@@ -77,12 +78,20 @@ suite('tree, status bar and output as projections of the task state', () => {
       assert.ok(existsSync(file) && statSync(file).size > 10_000, 'a real screenshot was written');
     }
 
-    // Kill from the row (the tree passes its node to the command).
+    // Kill from the row (the tree passes its node to the command): nothing of it may survive.
+    const running = a.tasks.find((x) => x.id === t.id)!;
+    const tree = [readProc(running.pid!)!, ...descendantsOf(running.pid!)];
+    assert.ok(tree.some((p) => p.comm === 'sleep'), 'sleep runs under codex');
     const node = a.testHooks!.tree.getChildren().find((n) => n.kind === 'task' && n.id === t.id)!;
     const killing = vscode.commands.executeCommand('codexTasks.kill', node) as Thenable<{ status: string }>;
     await until(() => a.tasks.find((x) => x.id === t.id)?.status === 'stopping' || a.tasks.find((x) => x.id === t.id)?.status === 'killed', 10_000, 'stopping');
     const final = await killing;
     assert.equal(final.status, 'killed');
+    const left = tree.filter((p) => {
+      const now = readProc(p.pid);
+      return now !== undefined && now.startTime === p.startTime && now.state !== 'Z';
+    });
+    assert.deepEqual(left.map((p) => `${p.pid}:${p.comm}`), [], 'no process left');
     await sleep(250);
     const after = await row(t.id);
     assert.equal(after.item.contextValue, 'task:done:killed');
