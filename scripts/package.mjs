@@ -2,7 +2,7 @@
 // `npm run package`: production bundle, then codex-tasks-<version>.vsix (bundle, media, README,
 // CHANGELOG, LICENSE only: .vscodeignore is an allow-list). Prints the file and its size.
 import { spawnSync } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -10,7 +10,18 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { version } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
 const out = path.join(root, `codex-tasks-${version}.vsix`);
 const vsce = path.join(root, 'node_modules/@vscode/vsce/vsce');
-const r = spawnSync(process.execPath, [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '-o', out], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+// The marketplace page cannot show repository-relative images without a public repository URL, and
+// vsce refuses them: the packaged README leaves the screenshot out (the repository's README keeps it;
+// it is restored even when packaging fails).
+const readmePath = path.join(root, 'README.md');
+const readme = readFileSync(readmePath, 'utf8');
+writeFileSync(readmePath, readme.replace(/^!\[[^\]]*\]\(docs\/[^)]+\)\n\n(\*[^\n]*\n[^\n]*\*\n\n)?/m, ''));
+let r;
+try {
+  r = spawnSync(process.execPath, [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '-o', out], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+} finally {
+  writeFileSync(readmePath, readme);
+}
 if (r.status !== 0) {
   process.exit(r.status ?? 1);
 }

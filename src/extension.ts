@@ -6,6 +6,7 @@ import { TaskManager } from './core/taskManager';
 import { isFinal } from './core/taskState';
 import type { CodexTasksApi } from './vscode/api';
 import { COMMANDS, registerCommands, requireTrust } from './vscode/commands';
+import { LanguageModelTools } from './vscode/lmTools';
 import { OutputChannels } from './vscode/outputChannels';
 import { readSettings, SECTION } from './vscode/settings';
 import { TokenStatusBar } from './vscode/statusBar';
@@ -35,7 +36,7 @@ export function activate(context: vscode.ExtensionContext): CodexTasksApi {
   const view = vscode.window.createTreeView(VIEW_ID, { treeDataProvider: tree, showCollapseAll: true });
   const outputs = new OutputChannels(manager);
   const status = new TokenStatusBar(manager, COMMANDS.focus);
-  context.subscriptions.push(tree, view, outputs, status);
+  context.subscriptions.push(tree, view, outputs, status, new LanguageModelTools(manager, outputs));
 
   const updateBadge = () => {
     const running = manager.list().filter((t) => !isFinal(t.status));

@@ -92,6 +92,19 @@ export class OutputChannels implements vscode.Disposable {
     return o.dropped > 0 ? `… (${o.dropped} earlier characters are in the raw log)\n${o.text}` : o.text;
   }
 
+  /**
+   * Output after an absolute character cursor (the `BashOutput` model: only what is new). `next` is
+   * the cursor for the following call; `missed` counts characters no longer kept in memory.
+   */
+  since(id: string, cursor: number): { text: string; start: number; next: number; missed: number } {
+    const task = this.manager.get(id);
+    const o = this.outputs.get(id);
+    const all = o ? o.text : task ? renderHeader(task) : '';
+    const dropped = o?.dropped ?? 0;
+    const start = Math.max(cursor, dropped);
+    return { text: all.slice(start - dropped), start, next: dropped + all.length, missed: Math.max(0, dropped - cursor) };
+  }
+
   /** Creates the task's channel on first use and reveals it. */
   show(task: TaskState, preserveFocus = true): vscode.OutputChannel {
     const o = this.output(task);

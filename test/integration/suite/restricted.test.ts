@@ -27,6 +27,13 @@ suite('Restricted Mode', () => {
     assert.equal(a.tasks.length, 0);
   });
 
+  test('the chat tools refuse to start a task exactly as the commands do', async () => {
+    const r = await vscode.lm.invokeTool('codexTasks_start', { input: { prompt: '[[scenario:simple]] hi' }, toolInvocationToken: undefined });
+    const out = r.content.map((p) => (p instanceof vscode.LanguageModelTextPart ? p.value : '')).join('');
+    assert.match(out, /Restricted Mode/);
+    assert.equal((await api()).tasks.length, 0);
+  });
+
   test('the launch commands are hidden in the palette and menus of an untrusted window', () => {
     const pkg = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON as { contributes: { menus: Record<string, { command: string; when?: string }[]> } };
     const palette = pkg.contributes.menus.commandPalette;
