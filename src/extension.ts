@@ -2,11 +2,14 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import { CodexNotFound, errorMessage, isCodexTasksError } from './core/errors';
 import { chooseTransport } from './core/codexLocator';
+import { pruneRawLogs } from './core/retention';
 import { TaskManager } from './core/taskManager';
 import { isFinal } from './core/taskState';
 import type { CodexTasksApi } from './vscode/api';
-import { COMMANDS, registerCommands, requireTrust } from './vscode/commands';
+import { approvalDetails, COMMANDS, registerCommands, requireTrust, showText } from './vscode/commands';
 import { LanguageModelTools } from './vscode/lmTools';
+import { History } from './vscode/history';
+import { Notifications } from './vscode/notifications';
 import { OutputChannels } from './vscode/outputChannels';
 import { readSettings, SECTION } from './vscode/settings';
 import { TokenStatusBar } from './vscode/statusBar';
@@ -27,16 +30,29 @@ export function activate(context: vscode.ExtensionContext): CodexTasksApi {
     logger: log,
     settings: () => {
       const s = readSettings();
-      return { codexPath: s.codexPath, transport: s.transport, maxConcurrentTasks: s.maxConcurrentTasks, killGraceMs: s.killGraceMs };
+      return { codexPath: s.codexPath, transport: s.transport, maxConcurrentTasks: s.maxConcurrentTasks, killGraceMs: s.killGraceMs, queueWhenFull: s.queueWhenFull };
     },
   });
-  shutdown = () => manager.shutdown('window closed');
+  const history = new History(context.workspaceState, manager);
+  // Running tasks are killed first (and end `interrupted (window closed)`), then the history is saved.
+  shutdown = async () => {
+    await manager.shutdown('window closed');
+    await history.save();
+  };
 
   const tree = new TaskTreeProvider(manager);
   const view = vscode.window.createTreeView(VIEW_ID, { treeDataProvider: tree, showCollapseAll: true });
   const outputs = new OutputChannels(manager);
   const status = new TokenStatusBar(manager, COMMANDS.focus);
-  context.subscriptions.push(tree, view, outputs, status, new LanguageModelTools(manager, outputs));
+  context.subscriptions.push(tree, view, outputs, status, history, new LanguageModelTools(manager, outputs));
+  manager.restore(history.load());
+  const notifications = new Notifications(manager, {
+    showOutput: (t) => outputs.show(t, false),
+    showDetails: async (t, a) => {
+      await showText(approvalDetails(t, a), a.kind === 'command' ? 'shellscript' : 'diff');
+    },
+  });
+  context.subscriptions.push(notifications);
 
   const updateBadge = () => {
     const running = manager.list().filter((t) => !isFinal(t.status));
@@ -88,11 +104,21 @@ export function activate(context: vscode.ExtensionContext): CodexTasksApi {
   void vscode.commands.executeCommand('setContext', CONTEXT.hasTasks, false);
   void recheckCodex();
   // Leftovers of an earlier window (crash, killed extension host) that are still ours are stopped.
-  void manager.reapLeftovers().then((r) => {
+  const reaped = manager.reapLeftovers().then((r) => {
     for (const p of r.reaped) {
       log.warn(`reaped leftover codex pid ${p.pid} of task ${p.taskId} from an earlier session`);
     }
+    for (const p of r.foreign) {
+      log.info(`recorded pid ${p.pid} (task ${p.taskId}) is another process now; left alone`);
+    }
+    return r;
   });
+  // Old raw logs go, except those of tasks still listed.
+  const s0 = readSettings();
+  const removed = pruneRawLogs(path.join(storage, 'raw-logs'), { maxAgeDays: s0.logRetentionDays, maxCount: s0.logRetentionCount }, new Set(manager.list().map((t) => t.id)));
+  if (removed.length > 0) {
+    log.info(`removed ${removed.length} raw log(s) past the retention settings`);
+  }
 
   const api: CodexTasksApi = {
     get tasks() {
@@ -105,7 +131,7 @@ export function activate(context: vscode.ExtensionContext): CodexTasksApi {
     },
     kill: (id) => manager.kill(id),
     getOutput: (id) => outputs.text(id),
-    testHooks: context.extensionMode === vscode.ExtensionMode.Test ? { tree, view, statusBar: status, outputs, codexState: () => codexState, recheckCodex, log } : undefined,
+    testHooks: context.extensionMode === vscode.ExtensionMode.Test ? { tree, view, statusBar: status, outputs, codexState: () => codexState, recheckCodex, log, reaped, storage } : undefined,
   };
   return api;
 }

@@ -35,6 +35,8 @@ export interface ManagerSettings {
   readonly transport: TransportPreference;
   readonly maxConcurrentTasks: number;
   readonly killGraceMs: number;
+  /** Past the cap: queue the task (default) or refuse it. */
+  readonly queueWhenFull?: boolean;
 }
 
 export interface TaskChange {
@@ -57,6 +59,8 @@ export function defaultTransportFactory(kind: TransportKind, ctx: TransportConte
 /** One task: its state, its raw log, and the process of its current turn. */
 class TaskRunner {
   state: TaskState;
+  /** A task restored from an earlier window: its transport is made when it is followed up. */
+  restored = false;
   proc: CodexProcess | undefined;
   /** The turn is over but codex stays up holding the session (mcp-server): its end changes nothing. */
   idle = false;
@@ -66,9 +70,9 @@ class TaskRunner {
 
   constructor(
     state: TaskState,
-    readonly transport: Transport,
-    readonly install: CodexInstallation,
-    readonly log: RawLog,
+    public transport: Transport,
+    public install: CodexInstallation,
+    public log: RawLog,
   ) {
     this.state = state;
   }
@@ -127,6 +131,9 @@ export class TaskManager implements Disposable {
     }
     const request = parseTaskRequest(input);
     const settings = this.opts.settings();
+    if (settings.queueWhenFull === false && this.runningCount() + this.queue.length >= Math.max(1, settings.maxConcurrentTasks)) {
+      throw new InvalidState(`${settings.maxConcurrentTasks} task(s) are already running (codexTasks.maxConcurrentTasks) and queueing is off (codexTasks.queueWhenFull)`);
+    }
     const install = await this.locate(settings.codexPath);
     const kind = chooseTransport(install.version, settings.transport);
     const compat = checkCompatibility(request, kind);
@@ -153,9 +160,45 @@ export class TaskManager implements Disposable {
     return runner.state;
   }
 
+  /**
+   * Lists finished tasks of an earlier window (history). They never run again by themselves; a
+   * follow-up continues their thread with a fresh process.
+   */
+  restore(states: readonly TaskState[]): void {
+    for (const s of states) {
+      if (!this.tasks.has(s.id) && isFinal(s.status)) {
+        const runner = new TaskRunner(s, undefined as unknown as Transport, undefined as unknown as CodexInstallation, undefined as unknown as RawLog);
+        runner.restored = true;
+        this.tasks.set(s.id, runner);
+        this.fire(runner);
+      }
+    }
+  }
+
+  /** Gives a restored task what it needs to run a turn: codex, a transport, its raw log reopened. */
+  private async revive(runner: TaskRunner): Promise<void> {
+    const settings = this.opts.settings();
+    const install = await this.locate(settings.codexPath);
+    const kind = chooseTransport(install.version, settings.transport);
+    if (runner.state.transport && kind !== runner.state.transport) {
+      throw new InvalidState(`task ${runner.state.id} ran on ${runner.state.transport}; the current codex uses ${kind}: use Rerun instead`);
+    }
+    const request = runner.state.request;
+    const compat = checkCompatibility(request, kind);
+    runner.transport = (this.opts.transportFactory ?? defaultTransportFactory)(kind, { request, install, effectivePolicy: compat.effectivePolicy, env: { ...this.env, ...install.env }, logger: this.opts.logger });
+    runner.install = install;
+    const logPath = runner.state.rawLogPath ?? path.join(this.opts.logDir, `${runner.state.id}.jsonl`);
+    runner.log = new RawLog(logPath, (e) => this.opts.logger.error(`raw log ${logPath}: ${e.message}`));
+    runner.state = { ...runner.state, rawLogPath: logPath };
+    runner.restored = false;
+  }
+
   /** Continues a finished task's thread with a new prompt. */
   async followUp(id: string, prompt: string): Promise<TaskState> {
     const runner = this.runner(id);
+    if (runner.restored) {
+      await this.revive(runner);
+    }
     if (!isFinal(runner.state.status)) {
       throw new InvalidState(`task ${id} is ${runner.state.status}; follow up once its turn has finished`);
     }
@@ -274,7 +317,7 @@ export class TaskManager implements Disposable {
     const grace = this.opts.settings().killGraceMs;
     await Promise.all([...this.tasks.values()].filter((r) => r.idle && r.proc?.running).map((r) => r.proc!.kill({ graceful: () => r.proc?.endStdin(), graceMs: grace })));
     await Promise.all([...this.tasks.values()].map((r) => r.settled));
-    await Promise.all([...this.tasks.values()].map((r) => r.log?.close()));
+    await Promise.all([...this.tasks.values()].filter((r) => !r.restored).map((r) => r.log?.close()));
   }
 
   dispose(): Promise<void> {

@@ -166,7 +166,15 @@ export function reduce(s: TaskState, e: TaskEvent): TaskState {
       }
       const active = withoutKey(s.active, e.itemId);
       const changed = e.status === 'completed' ? e.changes.length : 0;
-      return { ...s, active, counts: { ...s.counts, filesChanged: s.counts.filesChanged + changed }, activity: latestActive(active) ?? 'thinking' };
+      // Per-file diffs (app-server) stand in until a whole-turn diff arrives.
+      const diffs = e.status === 'completed' ? e.changes.filter((c) => c.diff).map((c) => c.diff!) : [];
+      return {
+        ...s,
+        active,
+        counts: { ...s.counts, filesChanged: s.counts.filesChanged + changed },
+        activity: latestActive(active) ?? 'thinking',
+        latestDiff: diffs.length > 0 && !s.latestDiff ? diffs.join('\n') : s.latestDiff,
+      };
     }
     case 'diff':
       return { ...s, latestDiff: e.diff };

@@ -1,4 +1,5 @@
 import type * as vscode from 'vscode';
+import type { ReapResult } from '../core/pidRegistry';
 import type { TaskChange } from '../core/taskManager';
 import type { TaskState } from '../core/taskState';
 import type { OutputChannels } from './outputChannels';
@@ -31,4 +32,8 @@ export interface CodexTasksTestHooks {
   codexState(): string;
   recheckCodex(): Promise<void>;
   readonly log: vscode.LogOutputChannel;
+  /** What the activation reaped of an earlier window's leftovers. */
+  readonly reaped: Promise<ReapResult>;
+  /** The extension's global storage folder (raw logs, pid registry). */
+  readonly storage: string;
 }

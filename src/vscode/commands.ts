@@ -21,6 +21,13 @@ export const COMMANDS = {
   remove: 'codexTasks.remove',
   setCodexPath: 'codexTasks.setCodexPath',
   showLog: 'codexTasks.showLog',
+  approve: 'codexTasks.approve',
+  approveForSession: 'codexTasks.approveForSession',
+  deny: 'codexTasks.deny',
+  showApprovalDetails: 'codexTasks.showApprovalDetails',
+  followUp: 'codexTasks.followUp',
+  rerun: 'codexTasks.rerun',
+  showDiff: 'codexTasks.showDiff',
   focus: `${VIEW_ID}.focus`,
 } as const;
 
@@ -67,6 +74,27 @@ async function resolveTask(manager: TaskManager, arg: unknown, filter: (t: TaskS
     { placeHolder },
   );
   return picked ? manager.get(picked.id) : undefined;
+}
+
+/** Opens text in a read-only-looking untitled editor (details of an approval, a diff). */
+export async function showText(content: string, language: string): Promise<vscode.TextDocument> {
+  const doc = await vscode.workspace.openTextDocument({ content, language });
+  await vscode.window.showTextDocument(doc, { preview: true });
+  return doc;
+}
+
+/** The details of a pending approval: the command and where it runs, or the patch's files and diffs. */
+export function approvalDetails(t: TaskState, a: TaskState['pendingApprovals'][number]): string {
+  const head = [`# Codex task ${t.id} asks for approval`, `# ${a.reason ?? ''}`.trimEnd()];
+  if (a.kind === 'command') {
+    return [...head, `# in ${a.cwd ?? t.request.cwd}`, '', a.command ?? ''].join('\n');
+  }
+  return [...head, '', ...(a.changes ?? []).map((c) => (c.diff ? c.diff : `${c.kind} ${c.path}`))].join('\n');
+}
+
+/** The task's latest diff: `turn/diff/updated` (app-server) or `turn_diff` (mcp-server). */
+export function diffOf(t: TaskState): string | undefined {
+  return t.latestDiff;
 }
 
 export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
@@ -229,5 +257,59 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       return v.trim();
     }),
     cmd(COMMANDS.showLog, () => log.show()),
+    ...(
+      [
+        [COMMANDS.approve, 'accept'],
+        [COMMANDS.approveForSession, 'acceptForSession'],
+        [COMMANDS.deny, 'decline'],
+      ] as const
+    ).map(([id, decision]) =>
+      cmd(id, async (arg?: unknown) => {
+        const t = await resolveTask(manager, arg, (x) => x.pendingApprovals.length > 0, 'Answer the approval of which task?');
+        const a = t?.pendingApprovals[0];
+        if (!t || !a) {
+          return undefined;
+        }
+        manager.answerApproval(t.id, a.requestId, decision);
+        log.info(`task ${t.id}: approval ${a.requestId} answered ${decision}`);
+        return decision;
+      }),
+    ),
+    cmd(COMMANDS.showApprovalDetails, async (arg?: unknown) => {
+      const t = await resolveTask(manager, arg, (x) => x.pendingApprovals.length > 0, 'Show the approval of which task?');
+      const a = t?.pendingApprovals[0];
+      return t && a ? showText(approvalDetails(t, a), a.kind === 'command' ? 'shellscript' : 'diff') : undefined;
+    }),
+    cmd(COMMANDS.followUp, async (arg?: unknown, promptArg?: unknown) => {
+      requireTrust();
+      const t = await resolveTask(manager, arg, (x) => isFinal(x.status) && x.threadId !== undefined, 'Follow up on which task?');
+      if (!t) {
+        return undefined;
+      }
+      const prompt =
+        typeof promptArg === 'string'
+          ? promptArg
+          : await vscode.window.showInputBox({ title: `Follow up on Codex task ${t.id}`, prompt: 'The next turn on the same thread', placeHolder: 'e.g. Now add tests for it', ignoreFocusOut: true, validateInput: (v) => (v.trim() ? undefined : 'The prompt must not be empty') });
+      if (!prompt) {
+        return undefined;
+      }
+      return manager.followUp(t.id, prompt);
+    }),
+    cmd(COMMANDS.rerun, async (arg?: unknown) => {
+      const t = await resolveTask(manager, arg, (x) => isFinal(x.status), 'Rerun which task?');
+      return t ? launch(t.request, { confirm: true }) : undefined;
+    }),
+    cmd(COMMANDS.showDiff, async (arg?: unknown) => {
+      const t = await resolveTask(manager, arg, (x) => x.latestDiff !== undefined, 'Show the diff of which task?');
+      if (!t) {
+        return undefined;
+      }
+      const diff = diffOf(t);
+      if (!diff) {
+        void vscode.window.showInformationMessage(`Codex task ${t.id} has not changed any file.`);
+        return undefined;
+      }
+      return showText(diff, 'diff');
+    }),
   ];
 }

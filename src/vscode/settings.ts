@@ -11,6 +11,9 @@ export interface Settings {
   readonly defaultSandbox: SandboxMode;
   readonly maxConcurrentTasks: number;
   readonly killGraceMs: number;
+  readonly queueWhenFull: boolean;
+  readonly logRetentionDays: number;
+  readonly logRetentionCount: number;
 }
 
 function oneOf<T extends string>(v: unknown, allowed: readonly T[], fallback: T): T {
@@ -31,5 +34,8 @@ export function readSettings(): Settings {
     defaultSandbox: oneOf(c.get('defaultSandbox'), SANDBOX_MODES, 'workspace-write'),
     maxConcurrentTasks: Math.max(1, Math.min(32, Number(c.get('maxConcurrentTasks')) || 4)),
     killGraceMs: Math.max(100, Math.min(60_000, Number(c.get('killGraceMs')) || 3000)),
+    queueWhenFull: c.get<boolean>('queueWhenFull', true) !== false,
+    logRetentionDays: Math.max(0, Number(c.get('logRetentionDays') ?? 30) || 0),
+    logRetentionCount: Math.max(0, Number(c.get('logRetentionCount') ?? 500) || 0),
   };
 }

@@ -46,6 +46,7 @@ async function main(): Promise<number> {
         CODEX_TASKS_SHOTS: shotDir,
         CODEX_TASKS_TEST_GREP: process.env.CODEX_TASKS_TEST_GREP ?? '',
         CODEX_TASKS_PROBE_FAIL: process.env.CODEX_TASKS_PROBE_FAIL ?? '',
+        CODEX_TASKS_DEBUG_SHOT: process.env.CODEX_TASKS_DEBUG_SHOT ?? '',
       },
       });
     } catch (e) {

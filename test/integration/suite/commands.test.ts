@@ -1,27 +1,10 @@
 import * as assert from 'node:assert/strict';
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
-import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { isFinal } from '../../../src/core/taskState';
-import { api, CODEX, request, setSetting, sleep, until, waitTask, WORKSPACE } from './helpers';
-
-function bridge(what: string, params: Record<string, string> = {}): Promise<void> {
-  const base = process.env.CODEX_TASKS_PAGE_BRIDGE;
-  assert.ok(base, 'the page bridge of the code-server host');
-  const url = new URL(base);
-  url.pathname = `/${what}`;
-  for (const [k, v] of Object.entries(params)) {
-    url.searchParams.set(k, v);
-  }
-  return new Promise((resolve, reject) => {
-    http.get(url, (res) => {
-      res.resume();
-      res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`bridge ${what}: HTTP ${res.statusCode}`))));
-    }).on('error', reject);
-  });
-}
+import { api, bridge, CODEX, request, setSetting, sleep, until, waitTask, WORKSPACE } from './helpers';
 
 suite('commands', () => {
   suiteSetup(async () => {
@@ -35,17 +18,21 @@ suite('commands', () => {
     const a = await api();
     const before = new Set(a.tasks.map((t) => t.id));
     const done = vscode.commands.executeCommand('codexTasks.newTask');
-    await sleep(800);
+    await bridge('waitinput');
     await bridge('type', { text: '[[scenario:simple]] typed in the quick pick' });
     await bridge('keys', { keys: 'Enter' });
     await sleep(500);
+    await bridge('waitinput');
     // Step 2 (approval policy): go back to the prompt, then forward again.
     await vscode.commands.executeCommand('workbench.action.quickInputBack');
     await sleep(500);
+    await bridge('waitinput');
     await bridge('keys', { keys: 'Enter' }); // keeps the prompt
     await sleep(500);
+    await bridge('waitinput');
     await bridge('keys', { keys: 'Enter' }); // approval: the default (on-request)
     await sleep(500);
+    await bridge('waitinput');
     await bridge('keys', { keys: 'Enter' }); // sandbox: the default (read-only)
     const t = (await done) as { id: string; request: { prompt: string; approvalPolicy: string; sandbox: string; cwd: string } };
     assert.ok(t && !before.has(t.id), 'a new task');
@@ -63,9 +50,10 @@ suite('commands', () => {
     const editor = await vscode.window.showTextDocument(doc);
     editor.selection = new vscode.Selection(0, 0, 1, 15);
     const done = vscode.commands.executeCommand('codexTasks.runSelection');
-    await sleep(800);
+    await bridge('waitinput');
     await bridge('type', { text: '[[scenario:simple]] Explain this' });
     for (let i = 0; i < 3; i++) {
+      await bridge('waitinput');
       await bridge('keys', { keys: 'Enter' });
       await sleep(500);
     }
@@ -79,7 +67,7 @@ suite('commands', () => {
   test('Set Codex Path saves the path in user settings; Show Log reveals the extension log', async () => {
     const a = await api();
     const done = vscode.commands.executeCommand('codexTasks.setCodexPath');
-    await sleep(800);
+    await bridge('waitinput');
     await bridge('keys', { keys: 'Control+A' });
     await bridge('type', { text: CODEX });
     await bridge('keys', { keys: 'Enter' });

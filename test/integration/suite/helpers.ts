@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import * as http from 'node:http';
 import * as vscode from 'vscode';
 import type { CodexTasksApi } from '../../../src/vscode/api';
 import type { TaskState } from '../../../src/core/taskState';
@@ -20,10 +21,10 @@ export async function setSetting(key: string, value: unknown): Promise<void> {
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function until<T>(fn: () => T | undefined | false, timeoutMs = 60_000, what = 'condition'): Promise<T> {
+export async function until<T>(fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 60_000, what = 'condition'): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
-    const v = fn();
+    const v = await fn();
     if (v) {
       return v;
     }
@@ -43,4 +44,24 @@ export function waitTask(a: CodexTasksApi, id: string, pred: (t: TaskState) => b
 
 export function request(prompt: string, extra: Record<string, unknown> = {}) {
   return { prompt, cwd: WORKSPACE, approvalPolicy: 'never', sandbox: 'workspace-write', ...extra };
+}
+
+/** Calls the loopback bridge to the browser page that shows this workbench (real UI input and reads). */
+export function bridge(what: string, params: Record<string, string> = {}): Promise<Record<string, unknown>> {
+  const base = process.env.CODEX_TASKS_PAGE_BRIDGE;
+  assert.ok(base, 'the page bridge of the code-server host');
+  const url = new URL(base);
+  url.pathname = `/${what}`;
+  for (const [k, v] of Object.entries(params)) {
+    url.searchParams.set(k, v);
+  }
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, (res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => (body += d));
+        res.on('end', () => (res.statusCode === 200 ? resolve(JSON.parse(body || '{}') as Record<string, unknown>) : reject(new Error(`bridge ${what}: HTTP ${res.statusCode} ${body}`))));
+      })
+      .on('error', reject);
+  });
 }

@@ -1,32 +1,11 @@
 import * as assert from 'node:assert/strict';
 import { existsSync, statSync, writeFileSync } from 'node:fs';
-import * as http from 'node:http';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { descendantsOf, readProc } from '../../../src/core/procfs';
 import { isFinal } from '../../../src/core/taskState';
 import type { TaskNode } from '../../../src/vscode/taskTree';
-import { api, CODEX, request, setSetting, sleep, until, waitTask, WORKSPACE } from './helpers';
-
-function bridge(what: string, params: Record<string, string> = {}): Promise<void> {
-  const base = process.env.CODEX_TASKS_PAGE_BRIDGE;
-  if (!base) {
-    return Promise.reject(new Error('no page bridge (not running in the code-server host)'));
-  }
-  const url = new URL(base);
-  url.pathname = `/${what}`;
-  for (const [k, v] of Object.entries(params)) {
-    url.searchParams.set(k, v);
-  }
-  return new Promise((resolve, reject) => {
-    http
-      .get(url, (res) => {
-        res.resume();
-        res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`bridge ${what}: HTTP ${res.statusCode}`))));
-      })
-      .on('error', reject);
-  });
-}
+import { api, bridge, CODEX, request, setSetting, sleep, until, waitTask, WORKSPACE } from './helpers';
 
 suite('tree, status bar and output as projections of the task state', () => {
   suiteSetup(async () => {
