@@ -33,11 +33,14 @@ export function activate(context: vscode.ExtensionContext): CodexTasksApi {
       return { codexPath: s.codexPath, transport: s.transport, maxConcurrentTasks: s.maxConcurrentTasks, killGraceMs: s.killGraceMs, queueWhenFull: s.queueWhenFull };
     },
   });
-  const history = new History(context.workspaceState, manager);
-  // Running tasks are killed first (and end `interrupted (window closed)`), then the history is saved.
+  const historyFile = path.join(context.storageUri?.fsPath ?? path.join(storage, 'no-workspace'), 'history.json');
+  const history = new History(context.workspaceState, manager, historyFile);
+  // The history is written first, with running tasks as `interrupted (window closed)`, so that a
+  // window going away cannot lose it; then the tasks are killed; then it is written as they ended.
   shutdown = async () => {
+    history.save(true);
     await manager.shutdown('window closed');
-    await history.save();
+    history.save();
   };
 
   const tree = new TaskTreeProvider(manager);
@@ -131,7 +134,7 @@ export function activate(context: vscode.ExtensionContext): CodexTasksApi {
     },
     kill: (id) => manager.kill(id),
     getOutput: (id) => outputs.text(id),
-    testHooks: context.extensionMode === vscode.ExtensionMode.Test ? { tree, view, statusBar: status, outputs, codexState: () => codexState, recheckCodex, log, reaped, storage } : undefined,
+    testHooks: context.extensionMode === vscode.ExtensionMode.Test ? { tree, view, statusBar: status, outputs, codexState: () => codexState, recheckCodex, log, reaped, storage, registry: manager.registry } : undefined,
   };
   return api;
 }

@@ -1,5 +1,5 @@
 import type * as vscode from 'vscode';
-import type { ReapResult } from '../core/pidRegistry';
+import type { PidRegistry, ReapResult } from '../core/pidRegistry';
 import type { TaskChange } from '../core/taskManager';
 import type { TaskState } from '../core/taskState';
 import type { OutputChannels } from './outputChannels';
@@ -34,6 +34,7 @@ export interface CodexTasksTestHooks {
   readonly log: vscode.LogOutputChannel;
   /** What the activation reaped of an earlier window's leftovers. */
   readonly reaped: Promise<ReapResult>;
+  readonly registry: PidRegistry;
   /** The extension's global storage folder (raw logs, pid registry). */
   readonly storage: string;
 }

@@ -1,3 +1,5 @@
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import type * as vscode from 'vscode';
 import type { TaskManager } from '../core/taskManager';
 import { isFinal, type TaskState } from '../core/taskState';
@@ -6,9 +8,10 @@ const KEY = 'codexTasks.history';
 const MAX = 200;
 
 /**
- * Finished tasks (state, tokens, raw log path) kept in workspace state, so that they survive a window
- * reload. Tasks still running when the window closes are killed by `deactivate` first and are saved
- * as `interrupted (window closed)`.
+ * Finished tasks (state, tokens, raw log path) kept per workspace, so that they survive a window
+ * reload. Written to the workspace storage folder by the extension host itself (synchronously, so a
+ * closing window cannot lose it) and mirrored in `workspaceState`. Tasks still running when the window
+ * closes are recorded as `interrupted (window closed)` before `deactivate` kills them.
  */
 export class History implements vscode.Disposable {
   private timer: NodeJS.Timeout | undefined;
@@ -17,30 +20,50 @@ export class History implements vscode.Disposable {
   constructor(
     private readonly memento: vscode.Memento,
     private readonly manager: TaskManager,
+    private readonly file: string,
   ) {
     this.sub = manager.onDidChangeTask(({ event }) => {
       // Saved when a task ends or goes away, never per streamed delta.
       if (!event || event.type === 'exit' || event.type === 'sessionIdle') {
         this.timer ??= setTimeout(() => {
           this.timer = undefined;
-          void this.save();
+          this.save();
         }, 200);
       }
     });
   }
 
   load(): TaskState[] {
-    const v = this.memento.get<unknown>(KEY);
+    let v: unknown;
+    try {
+      v = JSON.parse(readFileSync(this.file, 'utf8'));
+    } catch {
+      v = this.memento.get<unknown>(KEY);
+    }
     return Array.isArray(v) ? (v as TaskState[]).filter((t) => t && typeof t.id === 'string' && isFinal(t.status)) : [];
   }
 
-  save(): Thenable<void> {
-    const finished = this.manager
+  /**
+   * Saves the finished tasks; with `closing`, tasks still running are saved as they will end:
+   * interrupted because the window closed.
+   */
+  save(closing = false): void {
+    const now = Date.now();
+    const tasks = this.manager
       .list()
+      .map((t): TaskState => (isFinal(t.status) || !closing ? t : { ...t, status: 'interrupted', endReason: 'window closed', endedAt: now, activity: undefined, active: {}, pendingApprovals: [] }))
       .filter((t) => isFinal(t.status))
       .sort((a, b) => (b.endedAt ?? b.createdAt) - (a.endedAt ?? a.createdAt))
       .slice(0, MAX);
-    return this.memento.update(KEY, finished);
+    try {
+      mkdirSync(path.dirname(this.file), { recursive: true, mode: 0o700 });
+      const tmp = `${this.file}.${process.pid}.tmp`;
+      writeFileSync(tmp, JSON.stringify(tasks), { mode: 0o600 });
+      renameSync(tmp, this.file);
+    } catch {
+      // The memento below still has it.
+    }
+    void this.memento.update(KEY, tasks);
   }
 
   dispose(): void {
