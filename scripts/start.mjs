@@ -53,7 +53,7 @@ if (!real) {
     `model = "gpt-5.5"\nmodel_provider = "demo"\n\n[model_providers.demo]\nname = "Codex Tasks offline demo model"\nbase_url = "${url}"\nwire_api = "responses"\nenv_key = "CODEX_TASKS_DEMO_KEY"\n`,
   );
   cleanups.push(() => rmSync(home, { recursive: true, force: true }));
-  Object.assign(env, { CODEX_HOME: home, CODEX_TASKS_DEMO_KEY: 'demo' });
+  Object.assign(env, { CODEX_HOME: home, CODEX_TASKS_DEMO_KEY: 'demo', CODEX_TASKS_DEMO: '1' });
   userSettings['codexTasks.codexPath'] = path.join(root, 'node_modules/@openai/codex/bin/codex.js');
   console.log(`offline demo model: ${url} (CODEX_HOME=${home})`);
 }
@@ -69,11 +69,12 @@ console.log(`
 Codex Tasks is running in code-server: ${host.url}?folder=${encodeURIComponent(workspace)}
 
 Try (open the URL in a browser):
-  - the Codex Tasks icon in the Activity Bar, then "New Task"
-  - prompts: "[[scenario:shell]] run a command", "[[scenario:patch]] add a file",
-             "[[scenario:sleep]] take your time" (then Kill it from the tree)
+${real ? '  - the Codex Tasks icon in the Activity Bar, then "New Task" (your own codex and login)\n' : `  - the Codex Tasks icon in the Activity Bar, then "Run Demo Scenario" (or F1 → "Codex Tasks: Run Demo
+    Scenario…"): shell commands streaming output, a file edit with a diff, an approval, a long task to kill
+  - "New Task" with your own prompt (the demo model answers "[[scenario:shell]] …", "[[scenario:patch]] …")
   - right-click requests/shell.json in the Explorer: "Run Request File…"
-${real ? '  (using your own codex and login)\n' : '  (offline demo model; `npm start -- --real` uses your own codex and login)\n'}
+  (offline demo model; \`npm start -- --real\` uses your own codex and login)
+`}
 Press Ctrl+C to stop.`);
 
 let stopping = false;

@@ -8,6 +8,7 @@ import { isFinal } from './core/taskState';
 import type { CodexTasksApi } from './vscode/api';
 import { approvalDetails, COMMANDS, registerCommands, requireTrust, showText } from './vscode/commands';
 import { LanguageModelTools } from './vscode/lmTools';
+import { isDemo } from './vscode/demo';
 import { History } from './vscode/history';
 import { Notifications } from './vscode/notifications';
 import { OutputChannels } from './vscode/outputChannels';
@@ -105,6 +106,7 @@ export function activate(context: vscode.ExtensionContext): CodexTasksApi {
   );
 
   void vscode.commands.executeCommand('setContext', CONTEXT.hasTasks, false);
+  void vscode.commands.executeCommand('setContext', 'codexTasks.demo', isDemo());
   void recheckCodex();
   // Leftovers of an earlier window (crash, killed extension host) that are still ours are stopped.
   const reaped = manager.reapLeftovers().then((r) => {

@@ -3,6 +3,7 @@ import { isCodexTasksError, errorMessage } from '../core/errors';
 import { parseRequestFile, type TaskRequest } from '../core/request';
 import type { TaskManager } from '../core/taskManager';
 import { isFinal, type TaskState } from '../core/taskState';
+import { pickDemo } from './demo';
 import { askForRequest, confirmRisky } from './launch';
 import type { OutputChannels } from './outputChannels';
 import { readSettings, SECTION } from './settings';
@@ -28,6 +29,7 @@ export const COMMANDS = {
   followUp: 'codexTasks.followUp',
   rerun: 'codexTasks.rerun',
   showDiff: 'codexTasks.showDiff',
+  runDemo: 'codexTasks.runDemo',
   focus: `${VIEW_ID}.focus`,
 } as const;
 
@@ -298,6 +300,11 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     cmd(COMMANDS.rerun, async (arg?: unknown) => {
       const t = await resolveTask(manager, arg, (x) => isFinal(x.status), 'Rerun which task?');
       return t ? launch(t.request, { confirm: true }) : undefined;
+    }),
+    cmd(COMMANDS.runDemo, async (arg?: unknown) => {
+      requireTrust();
+      const req = await pickDemo(typeof arg === 'number' ? arg : undefined);
+      return req ? launch(req, { confirm: true }) : undefined;
     }),
     cmd(COMMANDS.showDiff, async (arg?: unknown) => {
       const t = await resolveTask(manager, arg, (x) => x.latestDiff !== undefined, 'Show the diff of which task?');

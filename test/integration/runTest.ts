@@ -36,6 +36,7 @@ async function main(): Promise<number> {
       launchArgs: [workspace, '--disable-extensions'],
       extensionTestsEnv: {
         CODEX_TASKS_RESTRICTED: restricted ? '1' : '',
+        CODEX_TASKS_DEMO: '1',
         CODEX_HOME: home,
         HOME: env.HOME,
         MOCK_API_KEY: env.MOCK_API_KEY,

@@ -107,3 +107,24 @@ suite('follow-ups, rerun, diff and notifications', () => {
     await vscode.commands.executeCommand('notifications.clearAll');
   });
 });
+
+suite('the offline demo', () => {
+  test('Run Demo Scenario runs each scenario of the demo model from the palette', async () => {
+    const a = await api();
+    await setSetting('codexPath', CODEX);
+    await setSetting('transport', 'app-server');
+    // shell (0) and edit (1) complete; approval (2) asks; the long one (3) is killed.
+    const shell = (await vscode.commands.executeCommand('codexTasks.runDemo', 0)) as { id: string };
+    assert.equal((await waitTask(a, shell.id, (x) => isFinal(x.status))).counts.commands, 1);
+    const edit = (await vscode.commands.executeCommand('codexTasks.runDemo', 1)) as { id: string };
+    assert.ok((await waitTask(a, edit.id, (x) => isFinal(x.status))).latestDiff);
+    const ask = (await vscode.commands.executeCommand('codexTasks.runDemo', 2)) as { id: string };
+    await waitTask(a, ask.id, (x) => x.status === 'needsApproval');
+    await vscode.commands.executeCommand('codexTasks.deny', ask.id);
+    await waitTask(a, ask.id, (x) => isFinal(x.status));
+    const long = (await vscode.commands.executeCommand('codexTasks.runDemo', 3)) as { id: string };
+    await waitTask(a, long.id, (x) => x.activity?.startsWith('$ ') === true);
+    assert.equal(((await vscode.commands.executeCommand('codexTasks.kill', long.id)) as { status: string }).status, 'killed');
+    await vscode.commands.executeCommand('notifications.clearAll');
+  });
+});
