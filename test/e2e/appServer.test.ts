@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { reassemble } from '../../src/core/rawLog';
 import { isFinal } from '../../src/core/taskState';
 import { mockUsage } from '../mock/mockResponsesServer';
-import { aliveOf, startE2E, waitForSleep, type E2E } from '../helpers/e2eHarness';
+import { aliveOf, req, startE2E, waitForSleep, type E2E } from '../helpers/e2eHarness';
 import { waitFinal, waitFor } from '../helpers/managerHarness';
 
 let e: E2E;
@@ -16,7 +16,6 @@ after(async () => {
   await e.close();
 });
 
-const req = (prompt: string, cwd: string, extra: Record<string, unknown> = {}) => ({ prompt, cwd, approvalPolicy: 'never', sandbox: 'workspace-write', ...extra });
 
 describe('app-server transport with the real codex 0.169.0', () => {
   it('is chosen by version and runs a plain answer with both token figures', async () => {

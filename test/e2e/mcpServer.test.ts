@@ -6,7 +6,7 @@ import { parseRequestFile } from '../../src/core/request';
 import { reassemble } from '../../src/core/rawLog';
 import { mockUsage } from '../mock/mockResponsesServer';
 import { CODEX_LEGACY } from '../helpers/codexHome';
-import { aliveOf, startE2E, waitForSleep, type E2E } from '../helpers/e2eHarness';
+import { aliveOf, req, startE2E, waitForSleep, type E2E } from '../helpers/e2eHarness';
 import { until, waitFinal, waitFor } from '../helpers/managerHarness';
 
 let e: E2E;
@@ -17,7 +17,6 @@ after(async () => {
   await e.close();
 });
 
-const req = (prompt: string, cwd: string, extra: Record<string, unknown> = {}) => ({ prompt, cwd, approvalPolicy: 'never', sandbox: 'workspace-write', ...extra });
 const manager = (grace?: number) => e.manager('auto', CODEX_LEGACY, grace ? { killGraceMs: grace } : {});
 
 describe('mcp-server transport with the real codex 0.153.4', () => {

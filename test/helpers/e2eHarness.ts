@@ -60,3 +60,8 @@ export function aliveOf(procs: readonly ProcInfo[]): ProcInfo[] {
     return now !== undefined && now.startTime === p.startTime && now.state !== 'Z';
   });
 }
+
+/** A request for the e2e tests: approval `never`, `workspace-write`, unless `extra` says otherwise. */
+export function req(prompt: string, cwd: string, extra: Record<string, unknown> = {}) {
+  return { prompt, cwd, approvalPolicy: 'never', sandbox: 'workspace-write', ...extra };
+}
