@@ -20,6 +20,6 @@ export async function pickDemo(index?: number): Promise<TaskRequest | undefined>
   if (!cwd) {
     return undefined;
   }
-  const s = typeof index === 'number' ? DEMO_SCENARIOS[index] : await vscode.window.showQuickPick(DEMO_SCENARIOS, { title: 'Codex Tasks: Run Demo Scenario (offline demo model)' });
+  const s = typeof index === 'number' ? DEMO_SCENARIOS[index] : await vscode.window.showQuickPick(DEMO_SCENARIOS, { title: 'Codex Tasks: Run Demo Scenario (offline demo model)', ignoreFocusOut: true });
   return s ? { prompt: s.prompt, cwd, approvalPolicy: s.approvalPolicy, sandbox: s.sandbox } : undefined;
 }
