@@ -39,7 +39,7 @@ function startPageBridge() {
           case '/click': {
             // A button of the workbench (e.g. a notification action) by its exact label.
             const b = page.locator('.notifications-toasts .monaco-button, .notifications-center .monaco-button').filter({ hasText: new RegExp(`^${url.searchParams.get('text').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) });
-            await b.last().click({ timeout: 10_000 });
+            await b.last().click({ timeout: 30_000 });
             return reply(200, { ok: true });
           }
           case '/count':

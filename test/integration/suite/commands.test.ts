@@ -83,7 +83,7 @@ suite('commands', () => {
     const t = await a.start(request('[[scenario:combo]] a command and a tool', { model: 'mock-model', sandbox: 'read-only' }));
     const s = await waitTask(a, t.id, (x) => isFinal(x.status));
     assert.equal(s.status, 'completed', JSON.stringify(s.error));
-    const out = await until(() => (a.getOutput(t.id).includes('■ codex exited') ? a.getOutput(t.id) : undefined), 5000, 'the end in the output');
+    const out = await until(() => (a.getOutput(t.id).includes('■ codex exited') ? a.getOutput(t.id) : undefined), 30_000, 'the end in the output');
     const expectations: [string, RegExp][] = [
       ['header', new RegExp(`^Codex Task ${t.id} · app-server · codex 0\\.169\\.0\\nprompt: +\\[\\[scenario:combo\\]\\]`)],
       ['command', /\$ \/bin\/bash -lc 'echo combo-shell-output'\ncombo-shell-output\n {2}→ exit 0 in \d/],

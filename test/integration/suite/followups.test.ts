@@ -72,25 +72,25 @@ suite('follow-ups, rerun, diff and notifications', () => {
     const count = async (text: string) => (await bridge('count', { text })).count as number;
 
     await bridge('blur');
-    await until(() => !vscode.window.state.focused, 5000, 'the window reported unfocused');
+    await until(() => !vscode.window.state.focused, 15_000, 'the window reported unfocused');
     const done = await a.start(request('[[scenario:simple]] notify me'));
     await waitTask(a, done.id, (x) => isFinal(x.status));
-    await until(async () => (await count(`Codex task ${done.id} completed`)) > 0, 10_000, 'the completion notification');
+    await until(async () => (await count(`Codex task ${done.id} completed`)) > 0, 30_000, 'the completion notification');
     await vscode.commands.executeCommand('notifications.showList');
     await bridge('click', { text: 'Show Output' });
-    await until(() => a.testHooks!.outputs.hasChannel(done.id), 5000, 'the output channel');
+    await until(() => a.testHooks!.outputs.hasChannel(done.id), 15_000, 'the output channel');
     // Clicking focused the window again: switch away once more.
     await vscode.commands.executeCommand('notifications.hideList');
     await bridge('blur');
-    await until(() => !vscode.window.state.focused, 5000, 'the window reported unfocused again');
+    await until(() => !vscode.window.state.focused, 15_000, 'the window reported unfocused again');
 
     const failed = await a.start(request('[[scenario:fail400]] notify my failure'));
     await waitTask(a, failed.id, (x) => isFinal(x.status));
-    await until(async () => (await count(`Codex task ${failed.id} failed`)) > 0, 10_000, 'the failure notification');
+    await until(async () => (await count(`Codex task ${failed.id} failed`)) > 0, 30_000, 'the failure notification');
     await vscode.commands.executeCommand('notifications.showList');
     await bridge('click', { text: "Don't Show Again" });
     await vscode.commands.executeCommand('notifications.hideList');
-    await until(() => vscode.workspace.getConfiguration('codexTasks').get('notifications') === 'off', 5000, 'notifications off');
+    await until(() => vscode.workspace.getConfiguration('codexTasks').get('notifications') === 'off', 15_000, 'notifications off');
 
     const quiet = await a.start(request('[[scenario:simple]] no notification now'));
     await waitTask(a, quiet.id, (x) => isFinal(x.status));
@@ -99,7 +99,7 @@ suite('follow-ups, rerun, diff and notifications', () => {
 
     await setSetting('notifications', 'whenUnfocused');
     await bridge('focus');
-    await until(() => vscode.window.state.focused, 5000, 'the window reported focused');
+    await until(() => vscode.window.state.focused, 15_000, 'the window reported focused');
     const focused = await a.start(request('[[scenario:simple]] focused'));
     await waitTask(a, focused.id, (x) => isFinal(x.status));
     await sleep(1000);

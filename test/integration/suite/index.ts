@@ -33,6 +33,7 @@ export function run(): Promise<void> {
       // The reload test reads the counts so far: the reload ends this run before mocha reports them.
       (globalThis as { codexTasksCountsSoFar?: () => object }).codexTasksCountsSoFar = () => ({ passed: runner.stats?.passes ?? 0, failed: runner.stats?.failures ?? 0, pending: runner.stats?.pending ?? 0 });
       const runner = mocha.run((failures) => {
+        void failures;
         const s = runner.stats ?? { passes: 0, failures, pending: 0 };
         const result = { passed: before.passed + s.passes, failed: before.failed + s.failures, pending: before.pending + s.pending };
         if (process.env.CODEX_TASKS_RESULTS) {
@@ -40,10 +41,15 @@ export function run(): Promise<void> {
         }
         console.log(`${result.passed} passed, ${result.failed} failed${result.pending ? `, ${result.pending} skipped` : ''}`);
         if (result.failed > 0) {
-          reject(new Error(`${failures} tests failed.`));
+          reject(new Error(`${result.failed} tests failed.`));
         } else {
           resolve();
         }
+      });
+      // Each failure is printed when it happens: a run that the reload test ends never reaches
+      // mocha's summary, and its failures must still be readable.
+      runner.on('fail', (test, err: Error) => {
+        console.log(`FAILED: ${test.fullTitle()}\n${err.stack ?? err.message}`);
       });
     } catch (e) {
       reject(e instanceof Error ? e : new Error(String(e)));
