@@ -61,10 +61,20 @@ export function renderHeader(s: TaskState): string {
 export class Renderer {
   /** The stream currently open on the last line, so that a different one starts on a new line. */
   private open: string | undefined;
+  /** Whether the text so far ends with a newline (a stream may end its own lines). */
+  private atLineStart = true;
   private readonly streamed = new Set<string>();
   private turnNo = 0;
 
   render(e: TaskEvent, s: TaskState): string {
+    const out = this.renderEvent(e, s);
+    if (out.length > 0) {
+      this.atLineStart = out.endsWith('\n');
+    }
+    return out;
+  }
+
+  private renderEvent(e: TaskEvent, s: TaskState): string {
     switch (e.type) {
       case 'spawned':
         return this.line(`▶ codex started (pid ${e.pid}, ${e.transport}, codex ${e.codexVersion})`);
@@ -152,11 +162,11 @@ export class Renderer {
     }
   }
 
-  /** Ends an open stream with a newline, if one is open. */
+  /** Ends an open stream with a newline, if one is open and its last line is unfinished. */
   private close(): string {
     if (this.open !== undefined) {
       this.open = undefined;
-      return '\n';
+      return this.atLineStart ? '' : '\n';
     }
     return '';
   }

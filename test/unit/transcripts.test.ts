@@ -133,3 +133,11 @@ describe('mcp-server specifics on real transcripts', () => {
     assert.match(text, /\$ \/bin\/bash -lc 'echo hello-from-shell/);
   });
 });
+
+describe('renderer layout', () => {
+  it('puts a command\'s end right under its streamed output, with no blank line', () => {
+    const { text } = replay(path.join(DIR, 'app-server/shell.jsonl'));
+    assert.doesNotMatch(text, /\n\n {2}→ exit/, text);
+    assert.match(text, /tick 3\n(.*\n)*? {2}→ exit 0 in /);
+  });
+});
