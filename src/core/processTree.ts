@@ -1,4 +1,4 @@
-import { descendantsOf, isAlive, listProcesses, ownPgid, readProc, type ProcIdentity, type ProcInfo } from './procfs';
+import { descendantsOf, isAlive, listProcesses, ownPgid, ownSid, type ProcIdentity, type ProcInfo } from './procfs';
 
 /**
  * Remembers every descendant ever seen of a root process, with the process groups and sessions they
@@ -43,7 +43,7 @@ export class ProcessTree {
     if (p.pgid > 1 && p.pgid !== mine) {
       this.groups.add(p.pgid);
     }
-    if (p.sid > 1 && p.sid !== readOwnSid()) {
+    if (p.sid > 1 && p.sid !== ownSid()) {
       this.sessions.add(p.sid);
     }
   }
@@ -61,12 +61,6 @@ export class ProcessTree {
 
 function isSameLive(p: ProcInfo, snapshot: readonly ProcInfo[]): boolean {
   return snapshot.some((q) => q.pid === p.pid && q.startTime === p.startTime && q.state !== 'Z');
-}
-
-let ownSid: number | undefined;
-function readOwnSid(): number {
-  ownSid ??= readProc(process.pid)?.sid ?? -1;
-  return ownSid;
 }
 
 /**

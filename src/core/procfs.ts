@@ -128,6 +128,13 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
   }
 }
 
+let cachedOwnSid: number | undefined;
+/** Our own session: never one to signal or to treat as a task's. */
+export function ownSid(): number {
+  cachedOwnSid ??= readProc(process.pid)?.sid ?? -1;
+  return cachedOwnSid;
+}
+
 let cachedOwnPgid: number | undefined;
 export function ownPgid(): number {
   cachedOwnPgid ??= readProc(process.pid)?.pgid ?? -1;

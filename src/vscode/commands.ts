@@ -94,11 +94,6 @@ export function approvalDetails(t: TaskState, a: TaskState['pendingApprovals'][n
   return [...head, '', ...(a.changes ?? []).map((c) => (c.diff ? c.diff : `${c.kind} ${c.path}`))].join('\n');
 }
 
-/** The task's latest diff: `turn/diff/updated` (app-server) or `turn_diff` (mcp-server). */
-export function diffOf(t: TaskState): string | undefined {
-  return t.latestDiff;
-}
-
 export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
   const { manager, outputs, log } = deps;
 
@@ -311,7 +306,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       if (!t) {
         return undefined;
       }
-      const diff = diffOf(t);
+      const diff = t.latestDiff;
       if (!diff) {
         void vscode.window.showInformationMessage(`Codex task ${t.id} has not changed any file.`);
         return undefined;

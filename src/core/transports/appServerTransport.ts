@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { ProcessSpec } from '../codexProcess';
 import type { ApprovalDecision, EventBody, FileChangeEntry, TokenCounts } from '../events';
 import { classify, RpcClient, RpcMessage } from './jsonRpc';
-import { clip, parseJsonObject, type Transport, type TransportContext, type TransportIO, type TurnInput } from './transport';
+import { clip, codexSpec, parseJsonObject, type Transport, type TransportContext, type TransportIO, type TurnInput } from './transport';
 
 /**
  * `codex app-server` (Codex ≥ 0.154): JSON-RPC over stdio JSONL, no `jsonrpc` field on its output,
@@ -115,7 +115,7 @@ export class AppServerTransport implements Transport {
   constructor(private readonly ctx: TransportContext) {}
 
   spec(): ProcessSpec {
-    return { executable: this.ctx.install.executable, args: ['app-server'], cwd: this.ctx.request.cwd, env: this.ctx.env };
+    return codexSpec(this.ctx, ['app-server']);
   }
 
   attach(io: TransportIO, input: TurnInput, emit: (e: EventBody) => void): void {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { ProcessSpec } from '../codexProcess';
 import type { EventBody, TokenCounts } from '../events';
 import { tomlValue } from '../request';
-import { clip, parseJsonObject, type Transport, type TransportContext, type TransportIO, type TurnInput } from './transport';
+import { clip, codexSpec, parseJsonObject, type Transport, type TransportContext, type TransportIO, type TurnInput } from './transport';
 
 /**
  * `codex exec --json`: one process per turn, JSONL events on stdout, prompt on stdin (`-`), follow-ups
@@ -85,7 +85,7 @@ export class ExecTransport implements Transport {
     }
     // The prompt goes through stdin: never parsed as a flag, and no argv length limit.
     args.push('-');
-    return { executable: this.ctx.install.executable, args, cwd: r.cwd, env: this.ctx.env };
+    return codexSpec(this.ctx, args);
   }
 
   attach(io: TransportIO, input: TurnInput, emit: (e: EventBody) => void): void {

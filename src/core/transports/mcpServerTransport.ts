@@ -3,7 +3,7 @@ import type { ProcessSpec } from '../codexProcess';
 import type { ApprovalDecision, EventBody, FileChangeEntry, TokenCounts } from '../events';
 import { classify, RpcClient, RpcMessage } from './jsonRpc';
 import { errorKind } from './appServerTransport';
-import { clip, parseJsonObject, type Transport, type TransportContext, type TransportIO, type TurnInput } from './transport';
+import { clip, codexSpec, parseJsonObject, type Transport, type TransportContext, type TransportIO, type TurnInput } from './transport';
 
 /**
  * `codex mcp-server` (Codex ≤ 0.153.x), the seed's transport: MCP over stdio. initialize →
@@ -102,7 +102,7 @@ export class McpServerTransport implements Transport {
   constructor(private readonly ctx: TransportContext) {}
 
   spec(): ProcessSpec {
-    return { executable: this.ctx.install.executable, args: ['mcp-server'], cwd: this.ctx.request.cwd, env: this.ctx.env };
+    return codexSpec(this.ctx, ['mcp-server']);
   }
 
   attach(io: TransportIO, input: TurnInput, emit: (e: EventBody) => void): void {

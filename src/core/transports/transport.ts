@@ -57,6 +57,11 @@ export interface Transport {
   answerApproval?(io: TransportIO, requestId: string, decision: ApprovalDecision): void;
 }
 
+/** How every transport starts codex: the resolved executable, in the task's cwd, with its environment. */
+export function codexSpec(ctx: TransportContext, args: string[]): ProcessSpec {
+  return { executable: ctx.install.executable, args, cwd: ctx.request.cwd, env: ctx.env };
+}
+
 /** Parses a JSON line; returns `undefined` for anything that is not a JSON object. */
 export function parseJsonObject(line: string): Record<string, unknown> | undefined {
   const t = line.trim();
