@@ -162,10 +162,20 @@ function notMeasured(figure: string, target: string): void {
   rows.push({ figure, value: 'not measured yet', floor: '—', ratio: null, target, pass: null });
 }
 
+/** `BENCH_ONLY=1,7` runs only those figures (for profiling one of them). */
+const ONLY = process.env.BENCH_ONLY?.split(',').map((x) => x.trim());
+const want = (fig: string) => !ONLY || ONLY.includes(fig);
+
 async function main(): Promise<void> {
-  pipeline();
-  bundle();
-  await kills();
+  if (want('1')) {
+    pipeline();
+  }
+  if (want('5')) {
+    bundle();
+  }
+  if (want('7')) {
+    await kills();
+  }
   notMeasured('2. render vs pipeline; appends per task per second under a flood', '≤ 10 appends/s');
   notMeasured('3. flood: extension host event-loop lag p99', '≤ 20 ms');
   notMeasured('4. memory: heap growth for a task emitting 1 GB', '≤ 32 MB');

@@ -1,6 +1,6 @@
 import { accessSync, constants, existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { execa } from 'execa';
+import { execFile } from 'node:child_process';
 import { CodexNotFound, UnsupportedVersion } from './errors';
 import type { TransportKind } from './request';
 
@@ -153,20 +153,38 @@ export async function locateCodex(configured: string | undefined, env: NodeJS.Pr
   const wrapper = resolveNpmWrapper(configuredPath);
   const executable = wrapper?.native ?? configuredPath;
   const extraEnv: Record<string, string> = wrapper ? { CODEX_MANAGED_PACKAGE_ROOT: wrapper.packageRoot, CODEX_MANAGED_BY_NPM: '1' } : {};
-  const r = await execa(executable, ['--version'], {
-    env: { ...env, ...extraEnv },
-    extendEnv: false,
-    reject: false,
-    timeout: 15_000,
-    stdin: 'ignore',
-  });
+  const r = await runVersion(executable, { ...env, ...extraEnv });
   const out = `${r.stdout}\n${r.stderr}`;
-  if (r.failed && r.exitCode === undefined) {
-    throw new CodexNotFound(executable, [], `Could not run ${executable}: ${r.shortMessage}`);
+  if (r.spawnError) {
+    throw new CodexNotFound(executable, [], `Could not run ${executable}: ${r.spawnError}`);
   }
   const version = parseVersion(out);
   if (!version) {
-    throw new UnsupportedVersion(out.trim().slice(0, 120) || `(no output, exit ${r.exitCode})`, `\`${executable} --version\` did not print a Codex version`);
+    throw new UnsupportedVersion(out.trim().slice(0, 120) || `(no output, ${r.exit})`, `\`${executable} --version\` did not print a Codex version`);
   }
   return { executable, configuredPath, version: version.join('.'), env: extraEnv, viaNpmWrapper: wrapper !== undefined };
+}
+
+interface VersionRun {
+  readonly stdout: string;
+  readonly stderr: string;
+  /** How it ended: "exit 0", "signal SIGKILL", "timed out after 15 s". */
+  readonly exit: string;
+  /** Set when the executable could not be started at all (ENOENT, EACCES). */
+  readonly spawnError?: string;
+}
+
+/** `codex --version` without a shell, with a timeout and a cap on what it may print. */
+function runVersion(executable: string, env: NodeJS.ProcessEnv, timeoutMs = 15_000): Promise<VersionRun> {
+  return new Promise((resolve) => {
+    execFile(executable, ['--version'], { env, timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 1024 * 1024, windowsHide: true }, (err, stdout, stderr) => {
+      const e = err as (NodeJS.ErrnoException & { killed?: boolean; signal?: string | null; code?: number | string | null }) | null;
+      if (e && typeof e.code === 'string' && e.code !== 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER') {
+        resolve({ stdout, stderr, exit: e.code, spawnError: e.message });
+        return;
+      }
+      const exit = e?.killed ? `timed out after ${timeoutMs / 1000} s` : e?.signal ? `signal ${e.signal}` : `exit ${typeof e?.code === 'number' ? e.code : 0}`;
+      resolve({ stdout, stderr, exit });
+    }).stdin?.end();
+  });
 }

@@ -1,4 +1,4 @@
-import { execa } from 'execa';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { LineFramer, type LinePiece } from './framer';
 import type { Logger } from './logger';
 import { readProc, signalGroup, signalIfSame, type ProcIdentity } from './procfs';
@@ -37,27 +37,19 @@ const POLL_MS = 25;
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-function spawnCodex(spec: ProcessSpec) {
-  return execa(spec.executable, [...spec.args], {
+/** No shell: the executable and an argument array, nothing interpreted on the way. */
+function spawnCodex(spec: ProcessSpec): ChildProcessWithoutNullStreams {
+  return spawn(spec.executable, [...spec.args], {
     cwd: spec.cwd,
     env: spec.env,
-    extendEnv: false,
-    stdin: 'pipe',
-    stdout: 'pipe',
-    stderr: 'pipe',
-    buffer: false,
-    encoding: 'buffer',
-    reject: false,
+    stdio: ['pipe', 'pipe', 'pipe'],
     // Its own session and process group: a signal to the editor's group never reaches it by accident,
     // and its group can be signalled without touching ours.
     detached: true,
-    cleanup: false,
-    forceKillAfterDelay: false,
-    stripFinalNewline: false,
     windowsHide: true,
   });
 }
-type Child = ReturnType<typeof spawnCodex>;
+type Child = ChildProcessWithoutNullStreams;
 
 /**
  * One codex process: spawned without a shell in its own session and process group, its stdout framed
@@ -127,8 +119,8 @@ export class CodexProcess {
         resolve(this.exitInfo);
       });
     });
-    // The execa promise itself: with reject:false it never rejects; we only need it handled.
-    child.catch(() => undefined);
+    // A failure after spawn (never expected once there is a pid) is logged, not thrown into the host.
+    child.on('error', (e) => this.logger.warn(`codex ${pid}: ${e.message}`));
 
     this.ended = (async () => {
       const exit = await exited;
@@ -152,8 +144,9 @@ export class CodexProcess {
     log.meta({ event: 'spawn', executable: spec.executable, args: spec.args.map((a) => (a.length > 200 ? `${a.slice(0, 200)}…(${a.length} chars)` : a)), cwd: spec.cwd });
     const child = spawnCodex(spec);
     if (child.pid === undefined) {
-      // Spawn failed synchronously (ENOENT, EACCES): execa reports it through the promise.
-      throw new SpawnFailed(spec.executable, child);
+      // Spawn failed (ENOENT, EACCES): Node reports it as an 'error' event; no process exists.
+      child.on('error', () => undefined);
+      throw new SpawnFailed(spec.executable);
     }
     return new CodexProcess(child, log, hooks, opts.logger, opts.graceMs, opts.sampler, opts.redact);
   }
@@ -285,9 +278,8 @@ export class CodexProcess {
 
 export class SpawnFailed extends Error {
   readonly code = 'SpawnFailed';
-  constructor(executable: string, child: PromiseLike<{ message?: string }>) {
+  constructor(executable: string) {
     super(`could not start ${executable}`);
-    void Promise.resolve(child).then(() => undefined, () => undefined);
   }
 }
 

@@ -1,7 +1,11 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import en from 'zod/v4/locales/en.js';
 import { BadRequest, type FieldIssue } from './errors';
+
+// zod/mini ships no messages: English ones for every issue we do not word ourselves.
+z.config(en());
 
 export const APPROVAL_POLICIES = ['untrusted', 'on-request', 'never'] as const;
 export const SANDBOX_MODES = ['read-only', 'workspace-write', 'danger-full-access'] as const;
@@ -27,25 +31,23 @@ export const ApprovalPolicySchema = z.enum(APPROVAL_POLICIES, { error: expected(
 export const SandboxSchema = z.enum(SANDBOX_MODES, { error: expected(`one of ${SANDBOX_MODES.join(' | ')}`) });
 
 /** A `-c key=value` override: the key is a dotted config path, never something that could read as a flag. */
-const ConfigKey = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, 'config keys are dotted names such as model_reasoning_effort');
+const ConfigKey = z.string().check(z.regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, 'config keys are dotted names such as model_reasoning_effort'));
 const ConfigValue = z.union([z.string(), z.number(), z.boolean()]);
 
-export const PromptSchema = z
-  .string({ error: expected('a non-empty string') })
-  .refine((s) => s.trim().length > 0, 'must not be empty');
+export const PromptSchema = z.string({ error: expected('a non-empty string') }).check(z.refine((s) => s.trim().length > 0, 'must not be empty'));
 
-export const CwdSchema = z
-  .string({ error: expected('an absolute directory path') })
-  .refine((p) => path.isAbsolute(p), { error: (iss) => `must be an absolute path, got ${describe(iss.input)}`, abort: true })
-  .refine((p) => isDirectory(p), { error: (iss) => `directory does not exist: ${String(iss.input)}` });
+export const CwdSchema = z.string({ error: expected('an absolute directory path') }).check(
+  z.refine((p) => path.isAbsolute(p), { error: (iss) => `must be an absolute path, got ${describe(iss.input)}`, abort: true }),
+  z.refine((p) => isDirectory(p), { error: (iss) => `directory does not exist: ${String(iss.input)}` }),
+);
 
 export const TaskRequestSchema = z.strictObject({
   prompt: PromptSchema,
   cwd: CwdSchema,
   approvalPolicy: ApprovalPolicySchema,
   sandbox: SandboxSchema,
-  model: z.string().min(1, 'must not be empty').optional(),
-  config: z.record(ConfigKey, ConfigValue).optional(),
+  model: z.optional(z.string().check(z.minLength(1, 'must not be empty'))),
+  config: z.optional(z.record(ConfigKey, ConfigValue)),
 });
 
 export type TaskRequest = z.infer<typeof TaskRequestSchema>;
@@ -58,7 +60,7 @@ function isDirectory(p: string): boolean {
   }
 }
 
-export function zodIssues(error: z.ZodError, prefix = ''): FieldIssue[] {
+export function zodIssues(error: z.core.$ZodError, prefix = ''): FieldIssue[] {
   return error.issues.map((i) => ({ field: [prefix, ...i.path.map(String)].filter(Boolean).join('.'), message: i.message }));
 }
 
@@ -106,16 +108,16 @@ export function checkCompatibility(req: TaskRequest, transport: TransportKind): 
 
 const SeedArguments = z.looseObject({
   prompt: PromptSchema,
-  cwd: z.string({ error: expected('an absolute directory path') }).optional(),
-  'approval-policy': ApprovalPolicySchema.optional(),
-  sandbox: SandboxSchema.optional(),
-  model: z.string().optional(),
-  config: z.record(ConfigKey, ConfigValue).optional(),
+  cwd: z.optional(z.string({ error: expected('an absolute directory path') })),
+  'approval-policy': z.optional(ApprovalPolicySchema),
+  sandbox: z.optional(SandboxSchema),
+  model: z.optional(z.string()),
+  config: z.optional(z.record(ConfigKey, ConfigValue)),
 }, { error: expected('an object {"prompt":…,"cwd":…}') });
 
 const SeedFile = z.object({
-  jsonrpc: z.literal('2.0', { error: expected('"2.0"') }).optional(),
-  id: z.union([z.number(), z.string()]).optional(),
+  jsonrpc: z.optional(z.literal('2.0', { error: expected('"2.0"') })),
+  id: z.optional(z.union([z.number(), z.string()])),
   method: z.literal('tools/call', { error: expected('"tools/call"') }),
   params: z.object({
     name: z.literal('codex', { error: expected('"codex" (the tool that starts a session)') }),

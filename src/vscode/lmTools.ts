@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { errorMessage } from '../core/errors';
 import { formatUsage } from '../core/render';
 import { ApprovalPolicySchema, CwdSchema, PromptSchema, SandboxSchema, zodIssues } from '../core/request';
@@ -16,21 +16,21 @@ export const TOOL_NAMES = ['codexTasks_start', 'codexTasks_status', 'codexTasks_
 /** The most output one call returns; the rest stays for the next call (the cursor says where). */
 const OUTPUT_LIMIT = 16_000;
 
-const Id = z.string({ error: (i) => (i.input === undefined ? 'required: a task id such as "336ae0"' : 'expected a task id string') }).regex(/^[0-9a-f]{6}$/, 'expected a 6-digit hex task id such as "336ae0"');
+const Id = z.string({ error: (i) => (i.input === undefined ? 'required: a task id such as "336ae0"' : 'expected a task id string') }).check(z.regex(/^[0-9a-f]{6}$/, 'expected a 6-digit hex task id such as "336ae0"'));
 const schemas = {
-  codexTasks_start: z.strictObject({ prompt: PromptSchema, cwd: CwdSchema.optional(), approvalPolicy: ApprovalPolicySchema.optional(), sandbox: SandboxSchema.optional() }),
+  codexTasks_start: z.strictObject({ prompt: PromptSchema, cwd: z.optional(CwdSchema), approvalPolicy: z.optional(ApprovalPolicySchema), sandbox: z.optional(SandboxSchema) }),
   codexTasks_status: z.strictObject({ id: Id }),
   codexTasks_output: z.strictObject({
     id: Id,
-    since: z.number().int().min(0, 'must be a cursor returned by an earlier call (0 or more)').optional(),
-    filter: z.string().refine((f) => {
+    since: z.optional(z.int().check(z.minimum(0, 'must be a cursor returned by an earlier call (0 or more)'))),
+    filter: z.optional(z.string().check(z.refine((f) => {
       try {
         new RegExp(f);
         return true;
       } catch {
         return false;
       }
-    }, 'must be a valid regular expression').optional(),
+    }, 'must be a valid regular expression'))),
   }),
   codexTasks_kill: z.strictObject({ id: Id }),
   codexTasks_list: z.strictObject({}),

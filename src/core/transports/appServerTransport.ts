@@ -1,7 +1,7 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { ProcessSpec } from '../codexProcess';
 import type { ApprovalDecision, EventBody, FileChangeEntry, TokenCounts } from '../events';
-import { classify, RpcClient, RpcMessage } from './jsonRpc';
+import { classify, RpcClient } from './jsonRpc';
 import { clip, codexSpec, parseJsonObject, type Transport, type TransportContext, type TransportIO, type TurnInput } from './transport';
 
 /**
@@ -16,49 +16,49 @@ export const CLIENT_INFO = { name: 'codex_tasks_vscode', title: 'Codex Tasks (VS
 const Counts = z.looseObject({
   totalTokens: z.number(),
   inputTokens: z.number(),
-  cachedInputTokens: z.number().optional(),
+  cachedInputTokens: z.optional(z.number()),
   outputTokens: z.number(),
-  reasoningOutputTokens: z.number().optional(),
+  reasoningOutputTokens: z.optional(z.number()),
 });
 const TokenUsageParams = z.looseObject({
-  tokenUsage: z.looseObject({ total: Counts, last: Counts.optional(), modelContextWindow: z.number().nullable().optional() }),
+  tokenUsage: z.looseObject({ total: Counts, last: z.optional(Counts), modelContextWindow: z.optional(z.nullable(z.number())) }),
 });
 const Item = z.looseObject({ id: z.string(), type: z.string() });
-const ItemParams = z.looseObject({ item: Item, turnId: z.string().optional() });
+const ItemParams = z.looseObject({ item: Item, turnId: z.optional(z.string()) });
 const DeltaParams = z.looseObject({ itemId: z.string(), delta: z.string() });
 const TurnParams = z.looseObject({
-  turn: z.looseObject({ id: z.string(), status: z.string().optional(), error: z.looseObject({ message: z.string() }).nullable().optional() }),
+  turn: z.looseObject({ id: z.string(), status: z.optional(z.string()), error: z.optional(z.nullable(z.looseObject({ message: z.string() }))) }),
 });
 const ErrorParams = z.looseObject({
-  error: z.looseObject({ message: z.string(), codexErrorInfo: z.unknown().optional() }),
-  willRetry: z.boolean().optional(),
+  error: z.looseObject({ message: z.string(), codexErrorInfo: z.optional(z.unknown()) }),
+  willRetry: z.optional(z.boolean()),
 });
 const CommandItem = z.looseObject({
   id: z.string(),
   command: z.string(),
-  cwd: z.string().optional(),
-  status: z.string().optional(),
-  aggregatedOutput: z.string().nullable().optional(),
-  exitCode: z.number().nullable().optional(),
-  durationMs: z.number().nullable().optional(),
+  cwd: z.optional(z.string()),
+  status: z.optional(z.string()),
+  aggregatedOutput: z.optional(z.nullable(z.string())),
+  exitCode: z.optional(z.nullable(z.number())),
+  durationMs: z.optional(z.nullable(z.number())),
 });
 const FileChangeItem = z.looseObject({
   id: z.string(),
-  status: z.string().optional(),
-  changes: z.array(z.looseObject({ path: z.string(), kind: z.union([z.string(), z.looseObject({ type: z.string() })]), diff: z.string().optional() })),
+  status: z.optional(z.string()),
+  changes: z.array(z.looseObject({ path: z.string(), kind: z.union([z.string(), z.looseObject({ type: z.string() })]), diff: z.optional(z.string()) })),
 });
 const ToolItem = z.looseObject({
   id: z.string(),
   server: z.string(),
   tool: z.string(),
-  status: z.string().optional(),
-  arguments: z.unknown().optional(),
-  result: z.unknown().optional(),
-  error: z.looseObject({ message: z.string() }).nullable().optional(),
-  durationMs: z.number().nullable().optional(),
+  status: z.optional(z.string()),
+  arguments: z.optional(z.unknown()),
+  result: z.optional(z.unknown()),
+  error: z.optional(z.nullable(z.looseObject({ message: z.string() }))),
+  durationMs: z.optional(z.nullable(z.number())),
 });
-const CommandApproval = z.looseObject({ itemId: z.string().optional(), command: z.string().optional(), cwd: z.string().optional(), reason: z.string().nullable().optional() });
-const PatchApproval = z.looseObject({ itemId: z.string().optional(), reason: z.string().nullable().optional() });
+const CommandApproval = z.looseObject({ itemId: z.optional(z.string()), command: z.optional(z.string()), cwd: z.optional(z.string()), reason: z.optional(z.nullable(z.string())) });
+const PatchApproval = z.looseObject({ itemId: z.optional(z.string()), reason: z.optional(z.nullable(z.string())) });
 const ResolvedParams = z.looseObject({ requestId: z.union([z.number(), z.string()]) });
 
 function counts(c: z.infer<typeof Counts>): TokenCounts {
@@ -158,12 +158,11 @@ export class AppServerTransport implements Transport {
 
   onLine(line: string, emit: (e: EventBody) => void): void {
     const obj = parseJsonObject(line);
-    const parsed = obj ? RpcMessage.safeParse(obj) : undefined;
-    if (!parsed?.success) {
-      emit({ type: 'unknown', raw: clip(line), reason: obj ? 'not a JSON-RPC message' : 'not a JSON object' });
+    const m = obj ? classify(obj) : 'not a JSON object';
+    if (typeof m === 'string') {
+      emit({ type: 'unknown', raw: clip(line), reason: m });
       return;
     }
-    const m = classify(parsed.data);
     switch (m.kind) {
       case 'response':
         return this.onResponse(m.id, m.result, m.error, line, emit);
@@ -404,7 +403,7 @@ export class AppServerTransport implements Transport {
         return;
       case 'reasoning': {
         if (done) {
-          const summary = z.looseObject({ summary: z.array(z.unknown()).optional() }).safeParse(item);
+          const summary = z.looseObject({ summary: z.optional(z.array(z.unknown())) }).safeParse(item);
           const text = (summary.success ? (summary.data.summary ?? []) : []).map((s) => (typeof s === 'string' ? s : ((s as { text?: string }).text ?? ''))).join('\n');
           if (text) {
             emit({ type: 'reasoning', itemId: item.id, text, delta: false });

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { ProcessSpec } from '../codexProcess';
 import type { EventBody, TokenCounts } from '../events';
 import { tomlValue } from '../request';
@@ -11,34 +11,34 @@ import { clip, codexSpec, parseJsonObject, type Transport, type TransportContext
 
 const Usage = z.looseObject({
   input_tokens: z.number(),
-  cached_input_tokens: z.number().optional(),
+  cached_input_tokens: z.optional(z.number()),
   output_tokens: z.number(),
-  reasoning_output_tokens: z.number().optional(),
+  reasoning_output_tokens: z.optional(z.number()),
 });
 
 const Item = z.looseObject({ id: z.string(), type: z.string() });
 const CommandItem = z.looseObject({
   id: z.string(),
   command: z.string(),
-  aggregated_output: z.string().optional(),
-  exit_code: z.number().nullable().optional(),
-  status: z.string().optional(),
-  duration_ms: z.number().optional(),
+  aggregated_output: z.optional(z.string()),
+  exit_code: z.optional(z.nullable(z.number())),
+  status: z.optional(z.string()),
+  duration_ms: z.optional(z.number()),
 });
 const FileChangeItem = z.looseObject({
   id: z.string(),
   changes: z.array(z.looseObject({ path: z.string(), kind: z.union([z.string(), z.looseObject({ type: z.string() })]) })),
-  status: z.string().optional(),
+  status: z.optional(z.string()),
 });
 const TextItem = z.looseObject({ id: z.string(), text: z.string() });
 const ToolItem = z.looseObject({
   id: z.string(),
   server: z.string(),
   tool: z.string(),
-  arguments: z.unknown().optional(),
-  result: z.unknown().optional(),
-  error: z.looseObject({ message: z.string() }).nullable().optional(),
-  status: z.string().optional(),
+  arguments: z.optional(z.unknown()),
+  result: z.optional(z.unknown()),
+  error: z.optional(z.nullable(z.looseObject({ message: z.string() }))),
+  status: z.optional(z.string()),
 });
 
 const ExecEvent = z.discriminatedUnion('type', [

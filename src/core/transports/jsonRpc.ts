@@ -1,37 +1,43 @@
-import { z } from 'zod';
-
-/**
- * The JSON-RPC message shapes both app-server and mcp-server use on stdio (one object per line).
- * app-server omits the `jsonrpc` field on its output; we accept it either way.
- */
-export const RpcMessage = z.union([
-  // A request from the server to us (approvals, elicitations): it has both id and method.
-  z.looseObject({ id: z.union([z.number(), z.string()]), method: z.string(), params: z.unknown().optional() }),
-  // A response to one of our requests.
-  z.looseObject({
-    id: z.union([z.number(), z.string()]),
-    result: z.unknown().optional(),
-    error: z.looseObject({ code: z.number().optional(), message: z.string() }).optional(),
-  }),
-  // A notification.
-  z.looseObject({ method: z.string(), params: z.unknown().optional() }),
-]);
-export type RpcMessage = z.infer<typeof RpcMessage>;
+import * as z from 'zod/mini';
 
 export type RpcKind =
   | { kind: 'request'; id: number | string; method: string; params: unknown }
   | { kind: 'response'; id: number | string; result?: unknown; error?: { code?: number; message: string } }
   | { kind: 'notification'; method: string; params: unknown };
 
-export function classify(m: RpcMessage): RpcKind {
-  const o = m as Record<string, unknown>;
-  if ('id' in o && typeof o.method === 'string') {
-    return { kind: 'request', id: o.id as number | string, method: o.method, params: o.params };
+const RpcError = z.looseObject({ code: z.optional(z.number()), message: z.string() });
+
+const isId = (v: unknown): v is number | string => typeof v === 'number' || typeof v === 'string';
+
+/**
+ * The JSON-RPC message shapes both app-server and mcp-server use on stdio (one object per line):
+ * a request from the server (id and method), a response to one of ours (id, result or error), or a
+ * notification (method only). app-server omits the `jsonrpc` field; we accept it either way. Checked
+ * field by field rather than as a union: a union would build and discard an error for every
+ * notification, the most common line by far. Returns a reason for anything else.
+ */
+export function classify(o: Record<string, unknown>): RpcKind | string {
+  const hasId = 'id' in o;
+  if (hasId && !isId(o.id)) {
+    return 'not a JSON-RPC message (id is neither a number nor a string)';
   }
-  if ('id' in o) {
-    return { kind: 'response', id: o.id as number | string, result: o.result, error: o.error as { code?: number; message: string } | undefined };
+  if (typeof o.method === 'string') {
+    return hasId ? { kind: 'request', id: o.id as number | string, method: o.method, params: o.params } : { kind: 'notification', method: o.method, params: o.params };
   }
-  return { kind: 'notification', method: o.method as string, params: o.params };
+  if ('method' in o) {
+    return 'not a JSON-RPC message (method is not a string)';
+  }
+  if (!hasId) {
+    return 'not a JSON-RPC message';
+  }
+  if (o.error !== undefined) {
+    const e = RpcError.safeParse(o.error);
+    if (!e.success) {
+      return 'not a JSON-RPC message (error without a message)';
+    }
+    return { kind: 'response', id: o.id as number | string, result: o.result, error: e.data };
+  }
+  return { kind: 'response', id: o.id as number | string, result: o.result };
 }
 
 /** Tracks our outgoing requests so that each response is matched to what it answers. */

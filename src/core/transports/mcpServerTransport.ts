@@ -1,7 +1,7 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { ProcessSpec } from '../codexProcess';
 import type { ApprovalDecision, EventBody, FileChangeEntry, TokenCounts } from '../events';
-import { classify, RpcClient, RpcMessage } from './jsonRpc';
+import { classify, RpcClient } from './jsonRpc';
 import { errorKind } from './appServerTransport';
 import { clip, codexSpec, parseJsonObject, type Transport, type TransportContext, type TransportIO, type TurnInput } from './transport';
 
@@ -16,25 +16,25 @@ const PROTOCOL_VERSION = '2025-06-18';
 
 const Usage = z.looseObject({
   input_tokens: z.number(),
-  cached_input_tokens: z.number().optional(),
+  cached_input_tokens: z.optional(z.number()),
   output_tokens: z.number(),
-  reasoning_output_tokens: z.number().optional(),
-  total_tokens: z.number().optional(),
+  reasoning_output_tokens: z.optional(z.number()),
+  total_tokens: z.optional(z.number()),
 });
 const EventParams = z.looseObject({ msg: z.looseObject({ type: z.string() }) });
 const Elicitation = z.looseObject({
-  codex_elicitation: z.string().optional(),
-  codex_call_id: z.string().optional(),
-  codex_command: z.array(z.string()).optional(),
-  codex_cwd: z.string().optional(),
-  codex_reason: z.string().nullable().optional(),
-  codex_changes: z.record(z.string(), z.looseObject({ type: z.string().optional() })).optional(),
-  message: z.string().optional(),
+  codex_elicitation: z.optional(z.string()),
+  codex_call_id: z.optional(z.string()),
+  codex_command: z.optional(z.array(z.string())),
+  codex_cwd: z.optional(z.string()),
+  codex_reason: z.optional(z.nullable(z.string())),
+  codex_changes: z.optional(z.record(z.string(), z.looseObject({ type: z.optional(z.string()) }))),
+  message: z.optional(z.string()),
 });
 const ToolResult = z.looseObject({
-  isError: z.boolean().optional(),
-  content: z.array(z.looseObject({ type: z.string(), text: z.string().optional() })).optional(),
-  structuredContent: z.looseObject({ threadId: z.string().optional(), content: z.string().optional() }).optional(),
+  isError: z.optional(z.boolean()),
+  content: z.optional(z.array(z.looseObject({ type: z.string(), text: z.optional(z.string()) }))),
+  structuredContent: z.optional(z.looseObject({ threadId: z.optional(z.string()), content: z.optional(z.string()) })),
 });
 
 function usage(u: z.infer<typeof Usage>): TokenCounts {
@@ -158,12 +158,11 @@ export class McpServerTransport implements Transport {
 
   onLine(line: string, emit: (e: EventBody) => void): void {
     const obj = parseJsonObject(line);
-    const parsed = obj ? RpcMessage.safeParse(obj) : undefined;
-    if (!parsed?.success) {
-      emit({ type: 'unknown', raw: clip(line), reason: obj ? 'not a JSON-RPC message' : 'not a JSON object' });
+    const m = obj ? classify(obj) : 'not a JSON object';
+    if (typeof m === 'string') {
+      emit({ type: 'unknown', raw: clip(line), reason: m });
       return;
     }
-    const m = classify(parsed.data);
     if (m.kind === 'response') {
       return this.onResponse(m.id, m.result, m.error, line, emit);
     }

@@ -64,12 +64,16 @@ export function codexSpec(ctx: TransportContext, args: string[]): ProcessSpec {
 
 /** Parses a JSON line; returns `undefined` for anything that is not a JSON object. */
 export function parseJsonObject(line: string): Record<string, unknown> | undefined {
-  const t = line.trim();
-  if (t.length === 0 || t[0] !== '{') {
+  // The first non-blank character decides; no trimmed copy of every line.
+  let i = 0;
+  while (i < line.length && (line.charCodeAt(i) <= 32)) {
+    i++;
+  }
+  if (line.charCodeAt(i) !== 123 /* { */) {
     return undefined;
   }
   try {
-    const v: unknown = JSON.parse(t);
+    const v: unknown = JSON.parse(line);
     return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
   } catch {
     return undefined;
