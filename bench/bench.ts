@@ -54,14 +54,18 @@ function ctxFor(): TransportContext {
   return { request, install: { executable: 'codex', configuredPath: 'codex', version: '0.169.0', env: {}, viaNpmWrapper: false }, effectivePolicy: 'never', env: {}, logger: nullLogger };
 }
 
-/** 1. frame + parse + validate + normalize + reduce vs bare JSON.parse of the same lines. */
-function pipeline(): void {
+interface PipelineSet {
+  readonly kind: 'exec' | 'app-server' | 'mcp-server';
+  /** Lines of one pass over the transcripts (one task). */
+  readonly per: number;
+  readonly lines: string[];
+  readonly chunks: Buffer[];
+}
+
+function pipelineSets(total: number): PipelineSet[] {
   const sets = transcriptLines();
-  const perSet = Math.ceil(EVENTS / sets.length);
-  let baseMs = 0;
-  let pipeMs = 0;
-  let n = 0;
-  for (const set of sets) {
+  const perSet = Math.ceil(total / sets.length);
+  return sets.map((set) => {
     const lines: string[] = [];
     for (let i = 0; lines.length < perSet; i++) {
       lines.push(set.lines[i % set.lines.length]);
@@ -70,47 +74,96 @@ function pipeline(): void {
     for (let i = 0; i < lines.length; i += 500) {
       chunks.push(Buffer.from(`${lines.slice(i, i + 500).join('\n')}\n`));
     }
-    // floor: JSON.parse of every line
-    let t = performance.now();
-    let sink = 0;
-    for (const l of lines) {
-      sink += (JSON.parse(l) as object) ? 1 : 0;
+    return { kind: set.kind, per: set.lines.length, lines, chunks };
+  });
+}
+
+/** The floor: JSON.parse of every line. Returns ms. */
+function floorPass(set: PipelineSet): number {
+  const t = performance.now();
+  let sink = 0;
+  for (const l of set.lines) {
+    sink += (JSON.parse(l) as object) ? 1 : 0;
+  }
+  const ms = performance.now() - t;
+  if (sink !== set.lines.length) {
+    throw new Error('JSON.parse floor did not parse every line');
+  }
+  return ms;
+}
+
+/**
+ * The pipeline over the same bytes: each pass over a transcript is one task (a fresh transport and
+ * state), as in a recording of many real tasks; the bytes go through one framer in 500-line chunks.
+ * Returns ms and the number of events that reached the reducer.
+ */
+function pipelinePass(set: PipelineSet): { ms: number; events: number } {
+  const ctx = ctxFor();
+  let transport: Transport | undefined;
+  let state = initialState('bench0', ctx.request);
+  let seen = 0;
+  let events = 0;
+  const emit = (b: EventBody) => {
+    state = reduce(state, stamp(b));
+    events++;
+  };
+  const fresh = () => {
+    transport = set.kind === 'exec' ? new ExecTransport(ctx) : set.kind === 'mcp-server' ? new McpServerTransport(ctx) : new AppServerTransport(ctx);
+    transport.attach({ write: () => undefined, endStdin: () => undefined, signal: () => undefined }, { prompt: 'bench' }, () => undefined);
+    state = initialState('bench0', ctx.request);
+  };
+  const t = performance.now();
+  const framer = new LineFramer((p) => {
+    if (seen++ % set.per === 0) {
+      fresh();
     }
-    baseMs += performance.now() - t;
-    // pipeline: each pass over a transcript is one task (a fresh transport and state), as in a
-    // recording of many real tasks; the bytes still go through one framer in 500-line chunks.
-    const ctx = ctxFor();
-    const per = set.lines.length;
-    let transport: Transport | undefined;
-    let state = initialState('bench0', ctx.request);
-    let seen = 0;
-    const emit = (b: EventBody) => {
-      state = reduce(state, stamp(b));
-    };
-    const fresh = () => {
-      transport = set.kind === 'exec' ? new ExecTransport(ctx) : set.kind === 'mcp-server' ? new McpServerTransport(ctx) : new AppServerTransport(ctx);
-      transport.attach({ write: () => undefined, endStdin: () => undefined, signal: () => undefined }, { prompt: 'bench' }, () => undefined);
-      state = initialState('bench0', ctx.request);
-    };
-    t = performance.now();
-    const framer = new LineFramer((p) => {
-      if (seen++ % per === 0) {
-        fresh();
-      }
-      transport!.onLine(p.bytes.toString('utf8'), emit);
-    });
-    for (const c of chunks) {
-      framer.push(c);
-    }
-    framer.end();
-    pipeMs += performance.now() - t;
-    n += lines.length;
-    if (sink !== lines.length) {
-      throw new Error('JSON.parse floor did not parse every line');
+    transport!.onLine(p.bytes.toString('utf8'), emit);
+  });
+  for (const c of set.chunks) {
+    framer.push(c);
+  }
+  framer.end();
+  const ms = performance.now() - t;
+  if (seen !== set.lines.length || state.id !== 'bench0') {
+    throw new Error(`pipeline framed ${seen} of ${set.lines.length} lines`);
+  }
+  return { ms, events };
+}
+
+/**
+ * 1. frame + parse + validate + normalize + reduce vs bare JSON.parse of the same lines. One untimed
+ * warm-up round, then rounds that alternate floor and pipeline on each transport's lines, so that a
+ * slow moment of the machine lands on both sides.
+ */
+function pipeline(): void {
+  const rounds = 5;
+  const sets = pipelineSets(Math.ceil(EVENTS / rounds));
+  for (const set of sets) {
+    floorPass(set);
+    pipelinePass(set);
+  }
+  let baseMs = 0;
+  let pipeMs = 0;
+  let n = 0;
+  let events = 0;
+  for (let r = 0; r < rounds; r++) {
+    for (const set of sets) {
+      baseMs += floorPass(set);
+      const p = pipelinePass(set);
+      pipeMs += p.ms;
+      events += p.events;
+      n += set.lines.length;
     }
   }
   const ratio = pipeMs / baseMs;
-  rows.push({ figure: `1. event pipeline (${n.toLocaleString('en-US')} lines of real transcripts)`, value: `${Math.round(n / (pipeMs / 1000)).toLocaleString('en-US')} events/s`, floor: `JSON.parse ${Math.round(n / (baseMs / 1000)).toLocaleString('en-US')} lines/s`, ratio, target: '≤ 2.0', pass: ratio <= 2.0 });
+  rows.push({
+    figure: `1. event pipeline (${n.toLocaleString('en-US')} lines of real transcripts, ${events.toLocaleString('en-US')} events)`,
+    value: `${Math.round(n / (pipeMs / 1000)).toLocaleString('en-US')} lines/s`,
+    floor: `JSON.parse ${Math.round(n / (baseMs / 1000)).toLocaleString('en-US')} lines/s`,
+    ratio,
+    target: '≤ 2.0',
+    pass: ratio <= 2.0,
+  });
 }
 
 /** 5b. minified bundle size. */

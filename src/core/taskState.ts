@@ -80,22 +80,41 @@ export interface TaskState {
 }
 
 export function initialState(id: string, request: TaskRequest, createdAt = Date.now()): TaskState {
+  // Every field present from the start (undefined until known): each state has the same shape, which
+  // keeps the reducer's copy-on-write spreads on V8's fast path.
   return {
     id,
     request,
+    transport: undefined,
+    codexVersion: undefined,
+    pid: undefined,
     status: 'queued',
+    threadId: undefined,
+    model: undefined,
     createdAt,
+    startedAt: undefined,
+    endedAt: undefined,
     tokens: {},
+    activity: undefined,
     active: {},
     counts: { commands: 0, toolCalls: 0, filesChanged: 0, unknownEvents: 0, warnings: 0 },
     turns: [],
     pendingApprovals: [],
+    lastMessage: undefined,
+    latestDiff: undefined,
+    error: undefined,
+    exit: undefined,
+    stderrTail: undefined,
+    rawLogPath: undefined,
+    endReason: undefined,
   };
 }
 
 function shorten(s: string, n = 80): string {
-  const one = s.replace(/\s+/g, ' ').trim();
-  return one.length > n ? `${one.slice(0, n - 1)}…` : one;
+  // Only the head can be shown: a 1 MB heredoc command costs no more than a short one.
+  const head = s.length > 4 * n ? s.slice(0, 4 * n) : s;
+  const one = /\s/.test(head) ? head.replace(/\s+/g, ' ').trim() : head;
+  return one.length > n ? `${one.slice(0, n - 1)}…` : head !== s ? `${one}…` : one;
 }
 
 function withoutKey<T>(rec: Readonly<Record<string, T>>, key: string): Record<string, T> {
@@ -118,76 +137,113 @@ function endTurn(turns: readonly TurnSummary[], status: TurnEndStatus, at: numbe
     return [...turns, { id, status, startedAt: at, endedAt: at, error }];
   }
   const copy = turns.slice();
-  copy[idx] = { ...copy[idx], id: copy[idx].id ?? id, status, endedAt: at, error };
+  const t = copy[idx];
+  // Spelled out rather than spread: every turn has the same five fields (one shape, fast to build).
+  copy[idx] = { id: t.id ?? id, status, startedAt: t.startedAt, endedAt: at, error };
   return copy;
+}
+
+/** A state's fields that `next` may replace. */
+type Patch = { -readonly [K in keyof TaskState]?: TaskState[K] };
+
+/**
+ * The next state: `s` with the fields of `p` replaced. Every state is built by this one object literal,
+ * so all states share one shape and copying one stays on V8's fast path (a spread at many sites over
+ * states of many shapes turned megamorphic: several µs per event).
+ */
+function next(s: TaskState, p: Patch): TaskState {
+  return {
+    id: s.id,
+    request: s.request,
+    transport: 'transport' in p ? p.transport : s.transport,
+    codexVersion: 'codexVersion' in p ? p.codexVersion : s.codexVersion,
+    pid: 'pid' in p ? p.pid : s.pid,
+    status: p.status ?? s.status,
+    threadId: 'threadId' in p ? p.threadId : s.threadId,
+    model: 'model' in p ? p.model : s.model,
+    createdAt: s.createdAt,
+    startedAt: 'startedAt' in p ? p.startedAt : s.startedAt,
+    endedAt: 'endedAt' in p ? p.endedAt : s.endedAt,
+    tokens: p.tokens ?? s.tokens,
+    activity: 'activity' in p ? p.activity : s.activity,
+    active: p.active ?? s.active,
+    counts: p.counts ?? s.counts,
+    turns: p.turns ?? s.turns,
+    pendingApprovals: p.pendingApprovals ?? s.pendingApprovals,
+    lastMessage: 'lastMessage' in p ? p.lastMessage : s.lastMessage,
+    latestDiff: 'latestDiff' in p ? p.latestDiff : s.latestDiff,
+    error: 'error' in p ? p.error : s.error,
+    exit: 'exit' in p ? p.exit : s.exit,
+    stderrTail: 'stderrTail' in p ? p.stderrTail : s.stderrTail,
+    rawLogPath: 'rawLogPath' in p ? p.rawLogPath : s.rawLogPath,
+    endReason: 'endReason' in p ? p.endReason : s.endReason,
+  };
 }
 
 /** The pure reducer: every surface is a projection of what this returns. */
 export function reduce(s: TaskState, e: TaskEvent): TaskState {
   switch (e.type) {
     case 'spawned':
-      return {
-        ...s,
+      return next(s, {
         pid: e.pid,
         transport: e.transport,
         codexVersion: e.codexVersion,
         status: s.status === 'stopping' ? s.status : 'running',
         startedAt: s.startedAt ?? e.at,
         activity: 'starting codex',
-      };
+      });
     case 'sessionStarted':
-      return { ...s, threadId: e.threadId, model: e.model ?? s.model, tokens: e.contextWindow ? { ...s.tokens, contextWindow: e.contextWindow } : s.tokens };
+      return next(s, { threadId: e.threadId, model: e.model ?? s.model, tokens: e.contextWindow ? { ...s.tokens, contextWindow: e.contextWindow } : s.tokens });
     case 'turnStarted':
       if (e.turnId !== undefined && s.turns.some((t) => t.id === e.turnId)) {
         return s;
       }
-      return { ...s, turns: [...s.turns, { id: e.turnId, status: 'running', startedAt: e.at }], activity: 'thinking' };
+      return next(s, { turns: [...s.turns, { id: e.turnId, status: 'running', startedAt: e.at, endedAt: undefined, error: undefined }], activity: 'thinking' });
     case 'reasoning':
-      return s.activity === 'thinking' ? s : { ...s, activity: latestActive(s.active) ?? 'thinking' };
+      return s.activity === 'thinking' ? s : next(s, { activity: latestActive(s.active) ?? 'thinking' });
     case 'agentMessage':
       if (!e.delta) {
-        return { ...s, lastMessage: e.text, activity: latestActive(s.active) ?? 'answering' };
+        return next(s, { lastMessage: e.text, activity: latestActive(s.active) ?? 'answering' });
       }
-      return s.activity === 'answering' ? s : { ...s, activity: latestActive(s.active) ?? 'answering' };
+      return s.activity === 'answering' ? s : next(s, { activity: latestActive(s.active) ?? 'answering' });
     case 'commandBegin': {
       const label = `$ ${shorten(e.command)}`;
-      return { ...s, active: { ...s.active, [e.itemId]: label }, activity: label };
+      return next(s, { active: { ...s.active, [e.itemId]: label }, activity: label });
     }
     case 'commandOutput':
       return s;
     case 'commandEnd': {
       const active = withoutKey(s.active, e.itemId);
-      return { ...s, active, counts: { ...s.counts, commands: s.counts.commands + 1 }, activity: latestActive(active) ?? 'thinking' };
+      return next(s, { active, counts: { ...s.counts, commands: s.counts.commands + 1 }, activity: latestActive(active) ?? 'thinking' });
     }
     case 'fileChange': {
       if (e.status === 'started') {
         const label = `editing ${e.changes.map((c) => c.path.split('/').pop()).join(', ') || 'files'}`;
-        return { ...s, active: { ...s.active, [e.itemId]: label }, activity: label };
+        return next(s, { active: { ...s.active, [e.itemId]: label }, activity: label });
       }
       const active = withoutKey(s.active, e.itemId);
       const changed = e.status === 'completed' ? e.changes.length : 0;
       // Per-file diffs (app-server) stand in until a whole-turn diff arrives.
       const diffs = e.status === 'completed' ? e.changes.filter((c) => c.diff).map((c) => c.diff!) : [];
-      return {
-        ...s,
+      return next(s, {
         active,
         counts: { ...s.counts, filesChanged: s.counts.filesChanged + changed },
         activity: latestActive(active) ?? 'thinking',
         latestDiff: diffs.length > 0 && !s.latestDiff ? diffs.join('\n') : s.latestDiff,
-      };
+      });
     }
     case 'diff':
-      return { ...s, latestDiff: e.diff };
+      return next(s, { latestDiff: e.diff });
     case 'toolCallBegin': {
       const label = `tool ${e.server}.${e.tool}`;
-      return { ...s, active: { ...s.active, [e.itemId]: label }, activity: label };
+      return next(s, { active: { ...s.active, [e.itemId]: label }, activity: label });
     }
     case 'toolCallEnd': {
       const active = withoutKey(s.active, e.itemId);
-      return { ...s, active, counts: { ...s.counts, toolCalls: s.counts.toolCalls + 1 }, activity: latestActive(active) ?? 'thinking' };
+      return next(s, { active, counts: { ...s.counts, toolCalls: s.counts.toolCalls + 1 }, activity: latestActive(active) ?? 'thinking' });
     }
     case 'tokenUsage':
-      return { ...s, tokens: { total: e.total, last: e.last ?? s.tokens.last, contextWindow: e.contextWindow ?? s.tokens.contextWindow } };
+      return next(s, { tokens: { total: e.total, last: e.last ?? s.tokens.last, contextWindow: e.contextWindow ?? s.tokens.contextWindow } });
     case 'approvalRequest': {
       const p: PendingApproval = {
         requestId: e.requestId,
@@ -200,52 +256,49 @@ export function reduce(s: TaskState, e: TaskEvent): TaskState {
         at: e.at,
       };
       const what = e.kind === 'command' ? `$ ${shorten(e.command ?? 'command', 60)}` : 'a patch';
-      return {
-        ...s,
+      return next(s, {
         pendingApprovals: [...s.pendingApprovals.filter((a) => a.requestId !== e.requestId), p],
         status: s.status === 'running' ? 'needsApproval' : s.status,
         activity: `waiting for approval: ${what}`,
-      };
+      });
     }
     case 'approvalResolved': {
       const pending = s.pendingApprovals.filter((a) => a.requestId !== e.requestId);
-      return {
-        ...s,
+      return next(s, {
         pendingApprovals: pending,
         status: s.status === 'needsApproval' && pending.length === 0 ? 'running' : s.status,
         activity: pending.length === 0 ? (latestActive(s.active) ?? 'thinking') : s.activity,
-      };
+      });
     }
     case 'warning':
-      return { ...s, counts: { ...s.counts, warnings: s.counts.warnings + 1 } };
+      return next(s, { counts: { ...s.counts, warnings: s.counts.warnings + 1 } });
     case 'error':
       if (e.willRetry) {
         // Codex retries on its own ("Reconnecting... 2/5"): show it so the user can decide to kill.
-        return { ...s, activity: shorten(e.message, 100) };
+        return next(s, { activity: shorten(e.message, 100) });
       }
-      return { ...s, error: { message: e.message, kind: e.kind } };
+      return next(s, { error: { message: e.message, kind: e.kind } });
     case 'turnEnd': {
       const error = e.status === 'failed' ? (e.error ?? s.error?.message) : undefined;
-      return {
-        ...s,
+      return next(s, {
         turns: endTurn(s.turns, e.status, e.at, e.turnId, error),
         active: {},
         pendingApprovals: [],
         status: s.status === 'needsApproval' ? 'running' : s.status,
         activity: e.status === 'completed' ? 'turn completed' : `turn ${e.status}`,
         error: error ? { message: error, kind: s.error?.kind } : s.error,
-      };
+      });
     }
     case 'stderr':
       return s;
     case 'unknown':
-      return { ...s, counts: { ...s.counts, unknownEvents: s.counts.unknownEvents + 1 } };
+      return next(s, { counts: { ...s.counts, unknownEvents: s.counts.unknownEvents + 1 } });
     case 'stopping':
-      return isFinal(s.status) ? s : { ...s, status: 'stopping', activity: 'stopping…', endReason: e.reason };
+      return isFinal(s.status) ? s : next(s, { status: 'stopping', activity: 'stopping…', endReason: e.reason });
     case 'sessionIdle': {
       const last = s.turns[s.turns.length - 1];
       const status = last?.status === 'completed' ? 'completed' : last?.status === 'interrupted' ? 'interrupted' : 'failed';
-      return { ...s, status, endedAt: e.at, active: {}, pendingApprovals: [], activity: undefined };
+      return next(s, { status, endedAt: e.at, active: {}, pendingApprovals: [], activity: undefined });
     }
     case 'exit':
       return finish(s, e);
@@ -256,31 +309,31 @@ function finish(s: TaskState, e: Extract<TaskEvent, { type: 'exit' }>): TaskStat
   const exit = { code: e.code, signal: e.signal };
   const lastTurn = s.turns[s.turns.length - 1];
   const turns = lastTurn?.status === 'running' ? endTurn(s.turns, 'interrupted', e.at) : s.turns;
-  const base = { ...s, exit, endedAt: e.at, active: {}, pendingApprovals: [], activity: undefined, turns, stderrTail: e.stderrTail || s.stderrTail };
+  const base = next(s, { exit, endedAt: e.at, active: {}, pendingApprovals: [], activity: undefined, turns, stderrTail: e.stderrTail || s.stderrTail });
   if (e.killedByUs) {
     const reason = e.killReason ?? s.endReason ?? 'killed by user';
     const interrupted = reason === 'window closed' || reason === 'interrupted by user';
-    return { ...base, status: interrupted ? 'interrupted' : 'killed', endReason: reason };
+    return next(base, { status: interrupted ? 'interrupted' : 'killed', endReason: reason });
   }
   if (e.signal) {
     // Never "completed": an end by signal is reported as the signal it was.
-    return { ...base, status: 'killed', endReason: `killed by ${e.signal} (not by Codex Tasks)`, error: s.error ?? { message: `codex was killed by ${e.signal}` } };
+    return next(base, { status: 'killed', endReason: `killed by ${e.signal} (not by Codex Tasks)`, error: s.error ?? { message: `codex was killed by ${e.signal}` } });
   }
   if (e.code !== 0) {
     const tail = e.stderrTail.trim().split('\n').slice(-3).join('\n');
     const message = s.error?.message ?? (tail ? tail : `codex exited with code ${e.code}`);
-    return { ...base, status: 'failed', error: { message, kind: s.error?.kind } };
+    return next(base, { status: 'failed', error: { message, kind: s.error?.kind } });
   }
   if (lastTurn === undefined || lastTurn.status === 'running') {
-    return { ...base, status: 'failed', error: s.error ?? { message: 'codex exited before the turn finished' } };
+    return next(base, { status: 'failed', error: s.error ?? { message: 'codex exited before the turn finished' } });
   }
   if (lastTurn.status === 'failed') {
-    return { ...base, status: 'failed', error: s.error ?? { message: lastTurn.error ?? 'turn failed' } };
+    return next(base, { status: 'failed', error: s.error ?? { message: lastTurn.error ?? 'turn failed' } });
   }
   if (lastTurn.status === 'interrupted') {
-    return { ...base, status: 'interrupted', endReason: s.endReason ?? 'turn interrupted' };
+    return next(base, { status: 'interrupted', endReason: s.endReason ?? 'turn interrupted' });
   }
-  return { ...base, status: 'completed' };
+  return next(base, { status: 'completed' });
 }
 
 /** A short human form of a token count: 41234 → "41.2k". */

@@ -1,5 +1,5 @@
-import * as z from 'zod/mini';
 import type { ProcessSpec } from '../codexProcess';
+import { anything, arrayOf, bool, type GuardType, nullable, num, oneOf, opt, shape, str } from './guards';
 import type { ApprovalDecision, EventBody, FileChangeEntry, TokenCounts } from '../events';
 import { classify, RpcClient } from './jsonRpc';
 import { clip, codexSpec, parseJsonObject, type Transport, type TransportContext, type TransportIO, type TurnInput } from './transport';
@@ -13,55 +13,59 @@ import { clip, codexSpec, parseJsonObject, type Transport, type TransportContext
 
 export const CLIENT_INFO = { name: 'codex_tasks_vscode', title: 'Codex Tasks (VS Code)', version: '0.1.0' } as const;
 
-const Counts = z.looseObject({
-  totalTokens: z.number(),
-  inputTokens: z.number(),
-  cachedInputTokens: z.optional(z.number()),
-  outputTokens: z.number(),
-  reasoningOutputTokens: z.optional(z.number()),
+const Counts = shape({
+  totalTokens: num,
+  inputTokens: num,
+  cachedInputTokens: opt(num),
+  outputTokens: num,
+  reasoningOutputTokens: opt(num),
 });
-const TokenUsageParams = z.looseObject({
-  tokenUsage: z.looseObject({ total: Counts, last: z.optional(Counts), modelContextWindow: z.optional(z.nullable(z.number())) }),
+const TokenUsageParams = shape({
+  tokenUsage: shape({ total: Counts, last: opt(Counts), modelContextWindow: opt(nullable(num)) }),
 });
-const Item = z.looseObject({ id: z.string(), type: z.string() });
-const ItemParams = z.looseObject({ item: Item, turnId: z.optional(z.string()) });
-const DeltaParams = z.looseObject({ itemId: z.string(), delta: z.string() });
-const TurnParams = z.looseObject({
-  turn: z.looseObject({ id: z.string(), status: z.optional(z.string()), error: z.optional(z.nullable(z.looseObject({ message: z.string() }))) }),
+const Item = shape({ id: str, type: str });
+const ItemParams = shape({ item: Item, turnId: opt(str) });
+const DeltaParams = shape({ itemId: str, delta: str });
+const TurnParams = shape({
+  turn: shape({ id: str, status: opt(str), error: opt(nullable(shape({ message: str }))) }),
 });
-const ErrorParams = z.looseObject({
-  error: z.looseObject({ message: z.string(), codexErrorInfo: z.optional(z.unknown()) }),
-  willRetry: z.optional(z.boolean()),
+const ErrorParams = shape({
+  error: shape({ message: str, codexErrorInfo: opt(anything) }),
+  willRetry: opt(bool),
 });
-const CommandItem = z.looseObject({
-  id: z.string(),
-  command: z.string(),
-  cwd: z.optional(z.string()),
-  status: z.optional(z.string()),
-  aggregatedOutput: z.optional(z.nullable(z.string())),
-  exitCode: z.optional(z.nullable(z.number())),
-  durationMs: z.optional(z.nullable(z.number())),
+const CommandItem = shape({
+  id: str,
+  command: str,
+  cwd: opt(str),
+  status: opt(str),
+  aggregatedOutput: opt(nullable(str)),
+  exitCode: opt(nullable(num)),
+  durationMs: opt(nullable(num)),
 });
-const FileChangeItem = z.looseObject({
-  id: z.string(),
-  status: z.optional(z.string()),
-  changes: z.array(z.looseObject({ path: z.string(), kind: z.union([z.string(), z.looseObject({ type: z.string() })]), diff: z.optional(z.string()) })),
+const FileChangeItem = shape({
+  id: str,
+  status: opt(str),
+  changes: arrayOf(shape({ path: str, kind: oneOf(str, shape({ type: str })), diff: opt(str) })),
 });
-const ToolItem = z.looseObject({
-  id: z.string(),
-  server: z.string(),
-  tool: z.string(),
-  status: z.optional(z.string()),
-  arguments: z.optional(z.unknown()),
-  result: z.optional(z.unknown()),
-  error: z.optional(z.nullable(z.looseObject({ message: z.string() }))),
-  durationMs: z.optional(z.nullable(z.number())),
+const ToolItem = shape({
+  id: str,
+  server: str,
+  tool: str,
+  status: opt(str),
+  arguments: opt(anything),
+  result: opt(anything),
+  error: opt(nullable(shape({ message: str }))),
+  durationMs: opt(nullable(num)),
 });
-const CommandApproval = z.looseObject({ itemId: z.optional(z.string()), command: z.optional(z.string()), cwd: z.optional(z.string()), reason: z.optional(z.nullable(z.string())) });
-const PatchApproval = z.looseObject({ itemId: z.optional(z.string()), reason: z.optional(z.nullable(z.string())) });
-const ResolvedParams = z.looseObject({ requestId: z.union([z.number(), z.string()]) });
+const CommandApproval = shape({ itemId: opt(str), command: opt(str), cwd: opt(str), reason: opt(nullable(str)) });
+const PatchApproval = shape({ itemId: opt(str), reason: opt(nullable(str)) });
+const DiffParams = shape({ diff: str });
+const MessageParams = shape({ message: str });
+const ReasoningItem = shape({ summary: opt(arrayOf(anything)) });
+const MessageText = shape({ text: str });
+const ResolvedParams = shape({ requestId: oneOf(num, str) });
 
-function counts(c: z.infer<typeof Counts>): TokenCounts {
+function counts(c: GuardType<typeof Counts>): TokenCounts {
   return { input: c.inputTokens, cachedInput: c.cachedInputTokens ?? 0, output: c.outputTokens, reasoningOutput: c.reasoningOutputTokens ?? 0, total: c.totalTokens };
 }
 
@@ -235,14 +239,12 @@ export class AppServerTransport implements Transport {
   private onServerRequest(id: number | string, method: string, params: unknown, line: string, emit: (e: EventBody) => void): void {
     const requestId = String(id);
     if (method === 'item/commandExecution/requestApproval') {
-      const p = CommandApproval.safeParse(params);
-      const d = p.success ? p.data : {};
+      const d: Partial<GuardType<typeof CommandApproval>> = CommandApproval(params) ? params : {};
       emit({ type: 'approvalRequest', requestId, kind: 'command', itemId: d.itemId, command: d.command, cwd: d.cwd, reason: d.reason ?? undefined });
       return;
     }
     if (method === 'item/fileChange/requestApproval') {
-      const p = PatchApproval.safeParse(params);
-      const d = p.success ? p.data : {};
+      const d: Partial<GuardType<typeof PatchApproval>> = PatchApproval(params) ? params : {};
       emit({ type: 'approvalRequest', requestId, kind: 'patch', itemId: d.itemId, reason: d.reason ?? undefined, changes: d.itemId ? this.fileChanges.get(d.itemId) : undefined });
       return;
     }
@@ -255,25 +257,25 @@ export class AppServerTransport implements Transport {
     const bad = () => emit({ type: 'unknown', raw: clip(line), reason: `malformed ${method}` });
     switch (method) {
       case 'turn/started': {
-        const p = TurnParams.safeParse(params);
-        if (!p.success) {
+        const p = params;
+        if (!TurnParams(p)) {
           return bad();
         }
-        this.turnId = p.data.turn.id;
+        this.turnId = p.turn.id;
         this.turnOpen = true;
         this.openMessages.clear();
         this.replay = undefined;
-        emit({ type: 'turnStarted', turnId: p.data.turn.id });
+        emit({ type: 'turnStarted', turnId: p.turn.id });
         return;
       }
       case 'turn/completed': {
-        const p = TurnParams.safeParse(params);
-        if (!p.success) {
+        const p = params;
+        if (!TurnParams(p)) {
           return bad();
         }
-        const st = p.data.turn.status;
+        const st = p.turn.status;
         this.turnOpen = false;
-        emit({ type: 'turnEnd', turnId: p.data.turn.id, status: st === 'completed' ? 'completed' : st === 'interrupted' ? 'interrupted' : 'failed', error: p.data.turn.error?.message });
+        emit({ type: 'turnEnd', turnId: p.turn.id, status: st === 'completed' ? 'completed' : st === 'interrupted' ? 'interrupted' : 'failed', error: p.turn.error?.message });
         // One process per turn: EOF ends app-server cleanly (and any command still running).
         this.io?.endStdin();
         return;
@@ -282,68 +284,67 @@ export class AppServerTransport implements Transport {
       case 'item/completed':
         return this.onItem(method === 'item/completed', params, line, emit);
       case 'item/agentMessage/delta': {
-        const p = DeltaParams.safeParse(params);
-        if (!p.success) {
+        const p = params;
+        if (!DeltaParams(p)) {
           return bad();
         }
-        const shown = this.dedupe(p.data.itemId, p.data.delta);
+        const shown = this.dedupe(p.itemId, p.delta);
         if (shown) {
-          emit({ type: 'agentMessage', itemId: p.data.itemId, text: shown, delta: true });
+          emit({ type: 'agentMessage', itemId: p.itemId, text: shown, delta: true });
         }
         return;
       }
       case 'item/reasoning/summaryTextDelta': {
-        const p = DeltaParams.safeParse(params);
-        if (!p.success) {
+        const p = params;
+        if (!DeltaParams(p)) {
           return bad();
         }
-        emit({ type: 'reasoning', itemId: p.data.itemId, text: p.data.delta, delta: true });
+        emit({ type: 'reasoning', itemId: p.itemId, text: p.delta, delta: true });
         return;
       }
       case 'item/commandExecution/outputDelta': {
-        const p = DeltaParams.safeParse(params);
-        if (!p.success) {
+        const p = params;
+        if (!DeltaParams(p)) {
           return bad();
         }
-        emit({ type: 'commandOutput', itemId: p.data.itemId, chunk: p.data.delta });
+        emit({ type: 'commandOutput', itemId: p.itemId, chunk: p.delta });
         return;
       }
       case 'turn/diff/updated': {
-        const p = z.looseObject({ diff: z.string() }).safeParse(params);
-        if (!p.success) {
+        const p = params;
+        if (!DiffParams(p)) {
           return bad();
         }
-        emit({ type: 'diff', diff: p.data.diff });
+        emit({ type: 'diff', diff: p.diff });
         return;
       }
       case 'thread/tokenUsage/updated': {
-        const p = TokenUsageParams.safeParse(params);
-        if (!p.success) {
+        const p = params;
+        if (!TokenUsageParams(p)) {
           return bad();
         }
-        const u = p.data.tokenUsage;
+        const u = p.tokenUsage;
         emit({ type: 'tokenUsage', total: counts(u.total), last: u.last ? counts(u.last) : undefined, contextWindow: u.modelContextWindow ?? undefined });
         return;
       }
       case 'error': {
-        const p = ErrorParams.safeParse(params);
-        if (!p.success) {
+        const p = params;
+        if (!ErrorParams(p)) {
           return bad();
         }
-        emit({ type: 'error', message: p.data.error.message, kind: errorKind(p.data.error.codexErrorInfo), willRetry: p.data.willRetry ?? false });
+        emit({ type: 'error', message: p.error.message, kind: errorKind(p.error.codexErrorInfo), willRetry: p.willRetry ?? false });
         return;
       }
       case 'serverRequest/resolved': {
-        const p = ResolvedParams.safeParse(params);
-        if (!p.success) {
+        const p = params;
+        if (!ResolvedParams(p)) {
           return bad();
         }
-        emit({ type: 'approvalResolved', requestId: String(p.data.requestId) });
+        emit({ type: 'approvalResolved', requestId: String(p.requestId) });
         return;
       }
       case 'warning': {
-        const p = z.looseObject({ message: z.string() }).safeParse(params);
-        emit({ type: 'warning', message: p.success ? p.data.message : clip(line, 300) });
+        emit({ type: 'warning', message: MessageParams(params) ? params.message : clip(line, 300) });
         return;
       }
       default:
@@ -390,12 +391,12 @@ export class AppServerTransport implements Transport {
   }
 
   private onItem(done: boolean, params: unknown, line: string, emit: (e: EventBody) => void): void {
-    const p = ItemParams.safeParse(params);
-    if (!p.success) {
+    const p = params;
+    if (!ItemParams(p)) {
       emit({ type: 'unknown', raw: clip(line), reason: 'malformed item notification' });
       return;
     }
-    const item = p.data.item;
+    const item = p.item;
     const bad = () => emit({ type: 'unknown', raw: clip(line), reason: `malformed ${item.type} item` });
     switch (item.type) {
       case 'userMessage':
@@ -403,8 +404,7 @@ export class AppServerTransport implements Transport {
         return;
       case 'reasoning': {
         if (done) {
-          const summary = z.looseObject({ summary: z.optional(z.array(z.unknown())) }).safeParse(item);
-          const text = (summary.success ? (summary.data.summary ?? []) : []).map((s) => (typeof s === 'string' ? s : ((s as { text?: string }).text ?? ''))).join('\n');
+          const text = (ReasoningItem(item) ? (item.summary ?? []) : []).map((s) => (typeof s === 'string' ? s : ((s as { text?: string }).text ?? ''))).join('\n');
           if (text) {
             emit({ type: 'reasoning', itemId: item.id, text, delta: false });
           }
@@ -418,57 +418,57 @@ export class AppServerTransport implements Transport {
           }
           return;
         }
-        const t = z.looseObject({ text: z.string() }).safeParse(item);
-        if (!t.success) {
+        const t = item;
+        if (!MessageText(t)) {
           return bad();
         }
         this.openMessages.delete(item.id);
         this.replay = undefined;
-        emit({ type: 'agentMessage', itemId: item.id, text: t.data.text, delta: false });
+        emit({ type: 'agentMessage', itemId: item.id, text: t.text, delta: false });
         return;
       }
       case 'commandExecution': {
-        const c = CommandItem.safeParse(item);
-        if (!c.success) {
+        const c = item;
+        if (!CommandItem(c)) {
           return bad();
         }
         if (!done) {
-          emit({ type: 'commandBegin', itemId: c.data.id, command: c.data.command, cwd: c.data.cwd });
+          emit({ type: 'commandBegin', itemId: c.id, command: c.command, cwd: c.cwd });
           return;
         }
-        const st = c.data.status;
+        const st = c.status;
         emit({
           type: 'commandEnd',
-          itemId: c.data.id,
-          command: c.data.command,
-          exitCode: c.data.exitCode ?? null,
-          durationMs: c.data.durationMs ?? undefined,
+          itemId: c.id,
+          command: c.command,
+          exitCode: c.exitCode ?? null,
+          durationMs: c.durationMs ?? undefined,
           // aggregatedOutput is authoritative: deltas can be missing (§2 shell race).
-          output: c.data.aggregatedOutput ?? undefined,
-          status: st === 'declined' ? 'declined' : st === 'failed' || (c.data.exitCode ?? 0) !== 0 ? 'failed' : 'completed',
+          output: c.aggregatedOutput ?? undefined,
+          status: st === 'declined' ? 'declined' : st === 'failed' || (c.exitCode ?? 0) !== 0 ? 'failed' : 'completed',
         });
         return;
       }
       case 'fileChange': {
-        const f = FileChangeItem.safeParse(item);
-        if (!f.success) {
+        const f = item;
+        if (!FileChangeItem(f)) {
           return bad();
         }
-        const changes = f.data.changes.map((ch) => ({ path: ch.path, kind: fileKind(ch.kind), diff: ch.diff }));
-        this.fileChanges.set(f.data.id, changes);
-        const st = f.data.status;
-        emit({ type: 'fileChange', itemId: f.data.id, changes, status: !done ? 'started' : st === 'declined' ? 'declined' : st === 'failed' ? 'failed' : 'completed' });
+        const changes = f.changes.map((ch) => ({ path: ch.path, kind: fileKind(ch.kind), diff: ch.diff }));
+        this.fileChanges.set(f.id, changes);
+        const st = f.status;
+        emit({ type: 'fileChange', itemId: f.id, changes, status: !done ? 'started' : st === 'declined' ? 'declined' : st === 'failed' ? 'failed' : 'completed' });
         return;
       }
       case 'mcpToolCall': {
-        const m = ToolItem.safeParse(item);
-        if (!m.success) {
+        const m = item;
+        if (!ToolItem(m)) {
           return bad();
         }
         if (!done) {
-          emit({ type: 'toolCallBegin', itemId: m.data.id, server: m.data.server, tool: m.data.tool, arguments: m.data.arguments });
+          emit({ type: 'toolCallBegin', itemId: m.id, server: m.server, tool: m.tool, arguments: m.arguments });
         } else {
-          emit({ type: 'toolCallEnd', itemId: m.data.id, server: m.data.server, tool: m.data.tool, durationMs: m.data.durationMs ?? undefined, result: m.data.result, error: m.data.error?.message });
+          emit({ type: 'toolCallEnd', itemId: m.id, server: m.server, tool: m.tool, durationMs: m.durationMs ?? undefined, result: m.result, error: m.error?.message });
         }
         return;
       }

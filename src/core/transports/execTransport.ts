@@ -1,5 +1,5 @@
-import * as z from 'zod/mini';
 import type { ProcessSpec } from '../codexProcess';
+import { anything, arrayOf, type GuardType, nullable, num, oneOf, opt, shape, str, tagged } from './guards';
 import type { EventBody, TokenCounts } from '../events';
 import { tomlValue } from '../request';
 import { clip, codexSpec, parseJsonObject, type Transport, type TransportContext, type TransportIO, type TurnInput } from './transport';
@@ -9,50 +9,52 @@ import { clip, codexSpec, parseJsonObject, type Transport, type TransportContext
  * through `exec resume <thread id>`. It cannot answer approvals (shared/codex-protocol §3).
  */
 
-const Usage = z.looseObject({
-  input_tokens: z.number(),
-  cached_input_tokens: z.optional(z.number()),
-  output_tokens: z.number(),
-  reasoning_output_tokens: z.optional(z.number()),
+const Usage = shape({
+  input_tokens: num,
+  cached_input_tokens: opt(num),
+  output_tokens: num,
+  reasoning_output_tokens: opt(num),
 });
 
-const Item = z.looseObject({ id: z.string(), type: z.string() });
-const CommandItem = z.looseObject({
-  id: z.string(),
-  command: z.string(),
-  aggregated_output: z.optional(z.string()),
-  exit_code: z.optional(z.nullable(z.number())),
-  status: z.optional(z.string()),
-  duration_ms: z.optional(z.number()),
+const Item = shape({ id: str, type: str });
+const CommandItem = shape({
+  id: str,
+  command: str,
+  aggregated_output: opt(str),
+  exit_code: opt(nullable(num)),
+  status: opt(str),
+  duration_ms: opt(num),
 });
-const FileChangeItem = z.looseObject({
-  id: z.string(),
-  changes: z.array(z.looseObject({ path: z.string(), kind: z.union([z.string(), z.looseObject({ type: z.string() })]) })),
-  status: z.optional(z.string()),
+const FileChangeItem = shape({
+  id: str,
+  changes: arrayOf(shape({ path: str, kind: oneOf(str, shape({ type: str })) })),
+  status: opt(str),
 });
-const TextItem = z.looseObject({ id: z.string(), text: z.string() });
-const ToolItem = z.looseObject({
-  id: z.string(),
-  server: z.string(),
-  tool: z.string(),
-  arguments: z.optional(z.unknown()),
-  result: z.optional(z.unknown()),
-  error: z.optional(z.nullable(z.looseObject({ message: z.string() }))),
-  status: z.optional(z.string()),
+const TextItem = shape({ id: str, text: str });
+const ToolItem = shape({
+  id: str,
+  server: str,
+  tool: str,
+  arguments: opt(anything),
+  result: opt(anything),
+  error: opt(nullable(shape({ message: str }))),
+  status: opt(str),
 });
 
-const ExecEvent = z.discriminatedUnion('type', [
-  z.looseObject({ type: z.literal('thread.started'), thread_id: z.string() }),
-  z.looseObject({ type: z.literal('turn.started') }),
-  z.looseObject({ type: z.literal('item.started'), item: Item }),
-  z.looseObject({ type: z.literal('item.updated'), item: Item }),
-  z.looseObject({ type: z.literal('item.completed'), item: Item }),
-  z.looseObject({ type: z.literal('turn.completed'), usage: Usage }),
-  z.looseObject({ type: z.literal('turn.failed'), error: z.looseObject({ message: z.string() }) }),
-  z.looseObject({ type: z.literal('error'), message: z.string() }),
-]);
+const MessageItem = shape({ message: str });
 
-export function execUsage(u: z.infer<typeof Usage>): TokenCounts {
+const ExecEvent = tagged('type', {
+  'thread.started': shape({ thread_id: str }),
+  'turn.started': shape({}),
+  'item.started': shape({ item: Item }),
+  'item.updated': shape({ item: Item }),
+  'item.completed': shape({ item: Item }),
+  'turn.completed': shape({ usage: Usage }),
+  'turn.failed': shape({ error: shape({ message: str }) }),
+  error: shape({ message: str }),
+});
+
+export function execUsage(u: GuardType<typeof Usage>): TokenCounts {
   // exec's usage is the thread total and has no total field (shared/codex-protocol §3).
   return {
     input: u.input_tokens,
@@ -103,12 +105,11 @@ export class ExecTransport implements Transport {
 
   onLine(line: string, emit: (e: EventBody) => void): void {
     const obj = parseJsonObject(line);
-    const parsed = obj ? ExecEvent.safeParse(obj) : undefined;
-    if (!parsed?.success) {
+    if (!ExecEvent(obj)) {
       emit({ type: 'unknown', raw: clip(line), reason: obj ? `unrecognized exec event${typeof obj.type === 'string' ? ` "${obj.type}"` : ''}` : 'not a JSON object' });
       return;
     }
-    const ev = parsed.data;
+    const ev = obj;
     switch (ev.type) {
       case 'thread.started':
         emit({ type: 'sessionStarted', threadId: ev.thread_id, model: this.ctx.request.model });
@@ -136,70 +137,69 @@ export class ExecTransport implements Transport {
     }
   }
 
-  private item(phase: 'item.started' | 'item.updated' | 'item.completed', item: z.infer<typeof Item>, line: string, emit: (e: EventBody) => void): void {
+  private item(phase: 'item.started' | 'item.updated' | 'item.completed', item: GuardType<typeof Item>, line: string, emit: (e: EventBody) => void): void {
     const done = phase === 'item.completed';
     const bad = (what: string) => emit({ type: 'unknown', raw: clip(line), reason: `malformed ${what} item` });
     switch (item.type) {
       case 'reasoning':
       case 'agent_message': {
-        const t = TextItem.safeParse(item);
-        if (!t.success) {
+        const t = item;
+        if (!TextItem(t)) {
           return bad(item.type);
         }
         if (done) {
-          emit({ type: item.type === 'reasoning' ? 'reasoning' : 'agentMessage', itemId: t.data.id, text: t.data.text, delta: false });
+          emit({ type: item.type === 'reasoning' ? 'reasoning' : 'agentMessage', itemId: t.id, text: t.text, delta: false });
         }
         return;
       }
       case 'command_execution': {
-        const c = CommandItem.safeParse(item);
-        if (!c.success) {
+        const c = item;
+        if (!CommandItem(c)) {
           return bad(item.type);
         }
         if (phase === 'item.started') {
-          emit({ type: 'commandBegin', itemId: c.data.id, command: c.data.command, cwd: this.ctx.request.cwd });
+          emit({ type: 'commandBegin', itemId: c.id, command: c.command, cwd: this.ctx.request.cwd });
         } else if (done) {
-          const st = c.data.status;
+          const st = c.status;
           emit({
             type: 'commandEnd',
-            itemId: c.data.id,
-            command: c.data.command,
-            exitCode: c.data.exit_code ?? null,
-            durationMs: c.data.duration_ms,
-            output: c.data.aggregated_output,
-            status: st === 'declined' ? 'declined' : st === 'failed' || (c.data.exit_code ?? 0) !== 0 ? 'failed' : 'completed',
+            itemId: c.id,
+            command: c.command,
+            exitCode: c.exit_code ?? null,
+            durationMs: c.duration_ms,
+            output: c.aggregated_output,
+            status: st === 'declined' ? 'declined' : st === 'failed' || (c.exit_code ?? 0) !== 0 ? 'failed' : 'completed',
           });
         }
         return;
       }
       case 'file_change': {
-        const f = FileChangeItem.safeParse(item);
-        if (!f.success) {
+        const f = item;
+        if (!FileChangeItem(f)) {
           return bad(item.type);
         }
-        const changes = f.data.changes.map((ch) => ({ path: ch.path, kind: fileKind(ch.kind) }));
+        const changes = f.changes.map((ch) => ({ path: ch.path, kind: fileKind(ch.kind) }));
         if (phase === 'item.started') {
-          emit({ type: 'fileChange', itemId: f.data.id, changes, status: 'started' });
+          emit({ type: 'fileChange', itemId: f.id, changes, status: 'started' });
         } else if (done) {
-          emit({ type: 'fileChange', itemId: f.data.id, changes, status: f.data.status === 'failed' ? 'failed' : 'completed' });
+          emit({ type: 'fileChange', itemId: f.id, changes, status: f.status === 'failed' ? 'failed' : 'completed' });
         }
         return;
       }
       case 'mcp_tool_call': {
-        const m = ToolItem.safeParse(item);
-        if (!m.success) {
+        const m = item;
+        if (!ToolItem(m)) {
           return bad(item.type);
         }
         if (phase === 'item.started') {
-          emit({ type: 'toolCallBegin', itemId: m.data.id, server: m.data.server, tool: m.data.tool, arguments: m.data.arguments });
+          emit({ type: 'toolCallBegin', itemId: m.id, server: m.server, tool: m.tool, arguments: m.arguments });
         } else if (done) {
-          emit({ type: 'toolCallEnd', itemId: m.data.id, server: m.data.server, tool: m.data.tool, result: m.data.result, error: m.data.error?.message });
+          emit({ type: 'toolCallEnd', itemId: m.id, server: m.server, tool: m.tool, result: m.result, error: m.error?.message });
         }
         return;
       }
       case 'error': {
-        const t = z.looseObject({ message: z.string() }).safeParse(item);
-        emit({ type: 'warning', message: t.success ? t.data.message : clip(line) });
+        emit({ type: 'warning', message: MessageItem(item) ? item.message : clip(line) });
         return;
       }
       default:

@@ -1,5 +1,5 @@
-import * as z from 'zod/mini';
 import type { ProcessSpec } from '../codexProcess';
+import { arrayOf, bool, type GuardType, nullable, num, opt, recordOf, shape, str } from './guards';
 import type { ApprovalDecision, EventBody, FileChangeEntry, TokenCounts } from '../events';
 import { classify, RpcClient } from './jsonRpc';
 import { errorKind } from './appServerTransport';
@@ -14,30 +14,30 @@ import { clip, codexSpec, parseJsonObject, type Transport, type TransportContext
 
 const PROTOCOL_VERSION = '2025-06-18';
 
-const Usage = z.looseObject({
-  input_tokens: z.number(),
-  cached_input_tokens: z.optional(z.number()),
-  output_tokens: z.number(),
-  reasoning_output_tokens: z.optional(z.number()),
-  total_tokens: z.optional(z.number()),
+const Usage = shape({
+  input_tokens: num,
+  cached_input_tokens: opt(num),
+  output_tokens: num,
+  reasoning_output_tokens: opt(num),
+  total_tokens: opt(num),
 });
-const EventParams = z.looseObject({ msg: z.looseObject({ type: z.string() }) });
-const Elicitation = z.looseObject({
-  codex_elicitation: z.optional(z.string()),
-  codex_call_id: z.optional(z.string()),
-  codex_command: z.optional(z.array(z.string())),
-  codex_cwd: z.optional(z.string()),
-  codex_reason: z.optional(z.nullable(z.string())),
-  codex_changes: z.optional(z.record(z.string(), z.looseObject({ type: z.optional(z.string()) }))),
-  message: z.optional(z.string()),
+const EventParams = shape({ msg: shape({ type: str }) });
+const Elicitation = shape({
+  codex_elicitation: opt(str),
+  codex_call_id: opt(str),
+  codex_command: opt(arrayOf(str)),
+  codex_cwd: opt(str),
+  codex_reason: opt(nullable(str)),
+  codex_changes: opt(recordOf(shape({ type: opt(str) }))),
+  message: opt(str),
 });
-const ToolResult = z.looseObject({
-  isError: z.optional(z.boolean()),
-  content: z.optional(z.array(z.looseObject({ type: z.string(), text: z.optional(z.string()) }))),
-  structuredContent: z.optional(z.looseObject({ threadId: z.optional(z.string()), content: z.optional(z.string()) })),
+const ToolResult = shape({
+  isError: opt(bool),
+  content: opt(arrayOf(shape({ type: str, text: opt(str) }))),
+  structuredContent: opt(shape({ threadId: opt(str), content: opt(str) })),
 });
 
-function usage(u: z.infer<typeof Usage>): TokenCounts {
+function usage(u: GuardType<typeof Usage>): TokenCounts {
   return {
     input: u.input_tokens,
     cachedInput: u.cached_input_tokens ?? 0,
@@ -195,14 +195,14 @@ export class McpServerTransport implements Transport {
       return;
     }
     if (method === 'tools/call') {
-      const r = ToolResult.safeParse(result);
-      if (!r.success) {
+      const r = result;
+      if (!ToolResult(r)) {
         emit({ type: 'unknown', raw: clip(line), reason: 'malformed tools/call result' });
         this.endTurn('failed', emit, 'malformed tools/call result');
         return;
       }
-      const text = r.data.structuredContent?.content ?? r.data.content?.map((c) => c.text ?? '').join('') ?? '';
-      if (r.data.isError) {
+      const text = r.structuredContent?.content ?? r.content?.map((c) => c.text ?? '').join('') ?? '';
+      if (r.isError) {
         if (!this.failed) {
           emit({ type: 'error', message: text || 'codex reported an error', willRetry: false });
         }
@@ -248,8 +248,7 @@ export class McpServerTransport implements Transport {
   }
 
   private onElicitation(requestId: string, params: unknown, emit: (e: EventBody) => void): void {
-    const p = Elicitation.safeParse(params);
-    const d = p.success ? p.data : {};
+    const d: Partial<GuardType<typeof Elicitation>> = Elicitation(params) ? params : {};
     if (d.codex_elicitation === 'patch-approval') {
       emit({ type: 'approvalRequest', requestId, kind: 'patch', itemId: d.codex_call_id, changes: changesOf(d.codex_changes), reason: d.codex_reason ?? undefined });
     } else {
@@ -258,93 +257,93 @@ export class McpServerTransport implements Transport {
   }
 
   private onEvent(params: unknown, line: string, emit: (e: EventBody) => void): void {
-    const p = EventParams.safeParse(params);
-    if (!p.success) {
+    const p = params;
+    if (!EventParams(p)) {
       emit({ type: 'unknown', raw: clip(line), reason: 'malformed codex/event' });
       return;
     }
-    const msg = p.data.msg as Record<string, unknown> & { type: string };
-    const str = (k: string) => (typeof msg[k] === 'string' ? (msg[k] as string) : undefined);
+    const msg = p.msg as Record<string, unknown> & { type: string };
+    const field = (k: string) => (typeof msg[k] === 'string' ? (msg[k] as string) : undefined);
     switch (msg.type) {
       case 'session_configured': {
-        this.threadId = str('thread_id') ?? str('session_id') ?? this.threadId;
+        this.threadId = field('thread_id') ?? field('session_id') ?? this.threadId;
         if (this.threadId && !this.input?.threadId) {
-          emit({ type: 'sessionStarted', threadId: this.threadId, model: str('model') });
+          emit({ type: 'sessionStarted', threadId: this.threadId, model: field('model') });
         }
         return;
       }
       case 'task_started':
         this.turnOpen = true;
-        emit({ type: 'turnStarted', turnId: str('turn_id') });
+        emit({ type: 'turnStarted', turnId: field('turn_id') });
         return;
       case 'agent_reasoning_delta':
         if (!this.sawReasoningContentDelta) {
-          emit({ type: 'reasoning', text: str('delta') ?? '', delta: true });
+          emit({ type: 'reasoning', text: field('delta') ?? '', delta: true });
         }
         return;
       case 'reasoning_content_delta':
         this.sawReasoningContentDelta = true;
-        emit({ type: 'reasoning', itemId: str('item_id'), text: str('delta') ?? '', delta: true });
+        emit({ type: 'reasoning', itemId: field('item_id'), text: field('delta') ?? '', delta: true });
         return;
       case 'agent_reasoning':
-        emit({ type: 'reasoning', text: str('text') ?? '', delta: false });
+        emit({ type: 'reasoning', text: field('text') ?? '', delta: false });
         return;
       case 'agent_message_delta':
         if (!this.sawContentDelta) {
-          emit({ type: 'agentMessage', text: str('delta') ?? '', delta: true });
+          emit({ type: 'agentMessage', text: field('delta') ?? '', delta: true });
         }
         return;
       case 'agent_message_content_delta':
         this.sawContentDelta = true;
-        emit({ type: 'agentMessage', itemId: str('item_id'), text: str('delta') ?? '', delta: true });
+        emit({ type: 'agentMessage', itemId: field('item_id'), text: field('delta') ?? '', delta: true });
         return;
       case 'agent_message':
-        emit({ type: 'agentMessage', text: str('message') ?? '', delta: false });
+        emit({ type: 'agentMessage', text: field('message') ?? '', delta: false });
         return;
       case 'exec_command_begin': {
         const argv = Array.isArray(msg.command) ? (msg.command as string[]) : [];
-        emit({ type: 'commandBegin', itemId: str('call_id') ?? '', command: commandText(argv), cwd: str('cwd')?.replace(/^file:\/\//, '') });
+        emit({ type: 'commandBegin', itemId: field('call_id') ?? '', command: commandText(argv), cwd: field('cwd')?.replace(/^file:\/\//, '') });
         return;
       }
       case 'exec_command_output_delta': {
-        const chunk = str('chunk') ?? '';
-        emit({ type: 'commandOutput', itemId: str('call_id') ?? '', chunk: Buffer.from(chunk, 'base64').toString('utf8') });
+        const chunk = field('chunk') ?? '';
+        emit({ type: 'commandOutput', itemId: field('call_id') ?? '', chunk: Buffer.from(chunk, 'base64').toString('utf8') });
         return;
       }
       case 'exec_command_end': {
         const argv = Array.isArray(msg.command) ? (msg.command as string[]) : [];
         const code = typeof msg.exit_code === 'number' ? msg.exit_code : null;
-        const st = str('status');
+        const st = field('status');
         emit({
           type: 'commandEnd',
-          itemId: str('call_id') ?? '',
+          itemId: field('call_id') ?? '',
           command: commandText(argv),
           exitCode: code,
           durationMs: durationMs(msg.duration),
-          output: str('aggregated_output') ?? str('formatted_output'),
+          output: field('aggregated_output') ?? field('formatted_output'),
           status: st === 'declined' ? 'declined' : (code ?? 0) !== 0 || st === 'failed' ? 'failed' : 'completed',
         });
         return;
       }
       case 'patch_apply_begin':
-        emit({ type: 'fileChange', itemId: str('call_id') ?? '', changes: changesOf(msg.changes as Record<string, { type?: string }>), status: 'started' });
+        emit({ type: 'fileChange', itemId: field('call_id') ?? '', changes: changesOf(msg.changes as Record<string, { type?: string }>), status: 'started' });
         return;
       case 'patch_apply_end': {
-        const st = str('status');
+        const st = field('status');
         emit({
           type: 'fileChange',
-          itemId: str('call_id') ?? '',
+          itemId: field('call_id') ?? '',
           changes: changesOf(msg.changes as Record<string, { type?: string }>),
           status: st === 'declined' ? 'declined' : msg.success === false ? 'failed' : 'completed',
         });
         return;
       }
       case 'turn_diff':
-        emit({ type: 'diff', diff: str('unified_diff') ?? '' });
+        emit({ type: 'diff', diff: field('unified_diff') ?? '' });
         return;
       case 'mcp_tool_call_begin': {
         const inv = (msg.invocation ?? {}) as { server?: string; tool?: string; arguments?: unknown };
-        emit({ type: 'toolCallBegin', itemId: str('call_id') ?? '', server: inv.server ?? '?', tool: inv.tool ?? '?', arguments: inv.arguments });
+        emit({ type: 'toolCallBegin', itemId: field('call_id') ?? '', server: inv.server ?? '?', tool: inv.tool ?? '?', arguments: inv.arguments });
         return;
       }
       case 'mcp_tool_call_end': {
@@ -352,7 +351,7 @@ export class McpServerTransport implements Transport {
         const result = msg.result as { Ok?: unknown; Err?: unknown } | undefined;
         emit({
           type: 'toolCallEnd',
-          itemId: str('call_id') ?? '',
+          itemId: field('call_id') ?? '',
           server: inv.server ?? '?',
           tool: inv.tool ?? '?',
           durationMs: durationMs(msg.duration),
@@ -363,12 +362,12 @@ export class McpServerTransport implements Transport {
       }
       case 'token_count': {
         const info = msg.info as { total_token_usage?: unknown; last_token_usage?: unknown; model_context_window?: number } | null;
-        const total = Usage.safeParse(info?.total_token_usage);
-        if (!total.success) {
+        const total = info?.total_token_usage;
+        if (!Usage(total)) {
           return; // token_count with info null carries only rate limits
         }
-        const last = Usage.safeParse(info?.last_token_usage);
-        emit({ type: 'tokenUsage', total: usage(total.data), last: last.success ? usage(last.data) : undefined, contextWindow: info?.model_context_window ?? undefined });
+        const last = info?.last_token_usage;
+        emit({ type: 'tokenUsage', total: usage(total), last: Usage(last) ? usage(last) : undefined, contextWindow: info?.model_context_window ?? undefined });
         return;
       }
       case 'task_complete':
@@ -376,7 +375,7 @@ export class McpServerTransport implements Transport {
         // The turn is done; the tools/call result that follows settles the process.
         if (!this.turnEnded) {
           this.turnEnded = true;
-          emit({ type: 'turnEnd', turnId: str('turn_id'), status: 'completed' });
+          emit({ type: 'turnEnd', turnId: field('turn_id'), status: 'completed' });
         }
         return;
       case 'turn_aborted':
@@ -384,14 +383,14 @@ export class McpServerTransport implements Transport {
         this.endTurn('interrupted', emit);
         return;
       case 'stream_error':
-        emit({ type: 'error', message: str('message') ?? 'stream error', kind: errorKind(msg.codex_error_info), willRetry: true });
+        emit({ type: 'error', message: field('message') ?? 'stream error', kind: errorKind(msg.codex_error_info), willRetry: true });
         return;
       case 'error':
         this.failed = true;
-        emit({ type: 'error', message: str('message') ?? 'error', kind: errorKind(msg.codex_error_info), willRetry: false });
+        emit({ type: 'error', message: field('message') ?? 'error', kind: errorKind(msg.codex_error_info), willRetry: false });
         return;
       case 'warning':
-        emit({ type: 'warning', message: str('message') ?? '' });
+        emit({ type: 'warning', message: field('message') ?? '' });
         return;
       default:
         if (!QUIET.has(msg.type)) {
