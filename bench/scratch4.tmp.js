@@ -1,1 +1,0 @@
-// run after scratch2 bundle: count distinct maps of states produced by reduce
