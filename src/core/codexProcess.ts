@@ -97,7 +97,15 @@ export class CodexProcess {
       this.hooks.onStderr(text);
     });
     const stdoutDone = new Promise<void>((resolve) => {
-      child.stdout!.on('data', (c: Buffer) => out.push(c));
+      child.stdout.on('data', (c: Buffer) => {
+        out.push(c);
+        // Backpressure: while the raw log cannot keep up with the disk, stop reading. codex blocks on
+        // a full pipe; nothing is dropped and the editor's memory stays bounded.
+        if (this.log.congested && !child.stdout.isPaused()) {
+          child.stdout.pause();
+          this.log.whenRelieved(() => child.stdout.resume());
+        }
+      });
       child.stdout!.on('close', () => {
         out.end();
         resolve();

@@ -20,6 +20,8 @@ export interface RawRecord {
 }
 
 const FLUSH_BYTES = 256 * 1024;
+/** Above this much queued for the disk the reader pauses codex's stdout (the pipe holds codex back). */
+export const RAW_LOG_HIGH_WATER = 8 * 1024 * 1024;
 
 /**
  * Append-only JSONL log of every line in and out. Opened synchronously so that a log that cannot be
@@ -37,6 +39,9 @@ export class RawLog {
   /** First write error, if any: reported, never silent. */
   error: Error | undefined;
   bytesWritten = 0;
+  /** Size of the write in progress. */
+  private inFlight = 0;
+  private relief: (() => void)[] = [];
 
   constructor(
     readonly path: string,
@@ -95,6 +100,7 @@ export class RawLog {
     const data = Buffer.from(this.buffer.join(''), 'utf8');
     this.buffer = [];
     this.bufferedBytes = 0;
+    this.inFlight = data.length;
     this.writing = true;
     const writeAll = (offset: number) => {
       write(this.fd, data, offset, data.length - offset, null, (err, n) => {
@@ -102,8 +108,11 @@ export class RawLog {
           this.error ??= err;
           this.onError(err);
           this.writing = false;
+          this.inFlight = 0;
           this.buffer = [];
+          this.bufferedBytes = 0;
           this.settleIdle();
+          this.relieve();
           return;
         }
         this.bytesWritten += n;
@@ -112,10 +121,35 @@ export class RawLog {
           return;
         }
         this.writing = false;
+        this.inFlight = 0;
         this.flush();
+        this.relieve();
       });
     };
     writeAll(0);
+  }
+
+  /** True while more than RAW_LOG_HIGH_WATER waits for the disk: the reader should stop reading. */
+  get congested(): boolean {
+    return !this.closed && this.bufferedBytes + this.inFlight > RAW_LOG_HIGH_WATER;
+  }
+
+  /** Calls `cb` once the queue is back under the high-water mark (at once if it is). */
+  whenRelieved(cb: () => void): void {
+    if (!this.congested) {
+      cb();
+      return;
+    }
+    this.relief.push(cb);
+  }
+
+  private relieve(): void {
+    if (this.congested || this.relief.length === 0) {
+      return;
+    }
+    const waiters = this.relief;
+    this.relief = [];
+    waiters.forEach((w) => w());
   }
 
   private settleIdle(): void {
@@ -143,6 +177,9 @@ export class RawLog {
     }
     await this.drain();
     this.closed = true;
+    const waiters = this.relief;
+    this.relief = [];
+    waiters.forEach((w) => w());
     try {
       fsyncSync(this.fd);
     } catch {

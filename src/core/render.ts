@@ -27,6 +27,15 @@ export function formatUsage(t: TokenCounts, contextWindow?: number): string {
   return parts.join(' · ');
 }
 
+/**
+ * How much of one command's streamed output the channel shows. Past it the rest goes only to the raw
+ * log, and the channel says so: a command printing gigabytes must not fill the editor's memory or its
+ * output view, and nothing is lost.
+ */
+export const COMMAND_OUTPUT_SHOWN = 8 * 1024 * 1024;
+
+const mb = (chars: number) => `${(chars / (1024 * 1024)).toFixed(1)} MB`;
+
 function clipText(s: string, max: number): string {
   return s.length > max ? `${s.slice(0, max)}… (${s.length - max} more chars in the raw log)` : s;
 }
@@ -64,6 +73,8 @@ export class Renderer {
   /** Whether the text so far ends with a newline (a stream may end its own lines). */
   private atLineStart = true;
   private readonly streamed = new Set<string>();
+  /** Characters of streamed output per command item, shown and held back. */
+  private readonly shown = new Map<string, { shown: number; held: number }>();
   private turnNo = 0;
 
   render(e: TaskEvent, s: TaskState): string {
@@ -94,7 +105,25 @@ export class Renderer {
         const key = `command:${e.itemId}`;
         this.streamed.add(key);
         this.open = key;
-        return e.chunk;
+        let c = this.shown.get(key);
+        if (!c) {
+          c = { shown: 0, held: 0 };
+          this.shown.set(key, c);
+        }
+        if (c.held > 0) {
+          c.held += e.chunk.length;
+          return '';
+        }
+        const room = COMMAND_OUTPUT_SHOWN - c.shown;
+        if (e.chunk.length <= room) {
+          c.shown += e.chunk.length;
+          return e.chunk;
+        }
+        c.shown = COMMAND_OUTPUT_SHOWN;
+        c.held = e.chunk.length - room;
+        const head = e.chunk.slice(0, room);
+        const where = s.rawLogPath;
+        return `${head}${head.endsWith('\n') ? '' : '\n'}… this command's output past ${mb(COMMAND_OUTPUT_SHOWN)} is not shown here${where ? `; all of it is in the raw log: ${where}` : ''}\n`;
       }
       case 'commandEnd': {
         const key = `command:${e.itemId}`;
@@ -108,6 +137,11 @@ export class Renderer {
           this.open = undefined;
         }
         this.streamed.delete(key);
+        const held = this.shown.get(key)?.held ?? 0;
+        this.shown.delete(key);
+        if (held > 0) {
+          out += this.line(`  (${mb(held)} more output not shown; it is in the raw log)`);
+        }
         const how = e.status === 'declined' ? 'declined' : `exit ${e.exitCode ?? '?'}`;
         return out + this.line(`  → ${how}${e.durationMs !== undefined ? ` in ${formatDuration(e.durationMs)}` : ''}`);
       }

@@ -6,7 +6,8 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { PidRegistry } from '../../src/core/pidRegistry';
 import { readProc } from '../../src/core/procfs';
-import { reassemble } from '../../src/core/rawLog';
+import { RAW_LOG_HIGH_WATER, RawLog, reassemble } from '../../src/core/rawLog';
+import { createHash } from 'node:crypto';
 import { fakeCodexBin, makeManager, memoryLogger, sleep, until, waitFinal, waitFor } from '../helpers/managerHarness';
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'lifecycle-'));
@@ -178,5 +179,37 @@ describe('hostile stdout', () => {
     assert.equal(logged.length, sent.length, 'same number of bytes');
     assert.ok(logged.equals(sent), 'the raw log holds exactly the bytes codex wrote');
     assert.equal(statSync(final.rawLogPath!).mode & 0o777, 0o600, 'raw log readable by the owner only');
+  });
+});
+
+describe('raw log backpressure', () => {
+  it('reports congestion above the high-water mark and relief once the disk caught up', async () => {
+    const log = new RawLog(path.join(mkdtempSync(path.join(work, 'bp-')), 'log.jsonl'));
+    const line = Buffer.from('z'.repeat(64 * 1024));
+    let n = 0;
+    while (!log.congested) {
+      log.line('out', line);
+      n++;
+    }
+    assert.ok(n * (line.length + 40) > RAW_LOG_HIGH_WATER && n > 1, `congested after ${n} lines`);
+    const relieved = await new Promise<boolean>((resolve) => {
+      log.whenRelieved(() => resolve(!log.congested));
+    });
+    assert.equal(relieved, true);
+    await log.close();
+    assert.equal(reassemble(log.path, 'out').length, n * (line.length + 1));
+  });
+
+  it('a codex writing 200 MB as fast as it can: every byte reaches the raw log, in order', async () => {
+    const stats = path.join(mkdtempSync(path.join(work, 'fl-')), 'stats.json');
+    const h = makeManager({ codexPath, transport: 'auto' }, { ...process.env, FAKE_CODEX_MODE: 'flood', FAKE_CODEX_FLOOD_RATE: '0', FAKE_CODEX_FLOOD_BYTES: String(200 * 1024 * 1024), FAKE_CODEX_FLOOD_DELTA: String(256 * 1024), FAKE_CODEX_STATS: stats });
+    managers.push(h.manager);
+    const t = await h.manager.start(request);
+    const final = await waitFinal(h.manager, t.id, 180_000);
+    assert.equal(final.status, 'completed', JSON.stringify(final.error));
+    const sent = JSON.parse(readFileSync(stats, 'utf8')) as { stdoutBytes: number; sha256: string };
+    const logged = reassemble(final.rawLogPath!, 'out');
+    assert.equal(logged.length, sent.stdoutBytes);
+    assert.equal(createHash('sha256').update(logged).digest('hex'), sent.sha256);
   });
 });

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { stamp, type EventBody } from '../../src/core/events';
-import { Renderer } from '../../src/core/render';
+import { COMMAND_OUTPUT_SHOWN, Renderer } from '../../src/core/render';
 import type { TaskRequest, TransportKind } from '../../src/core/request';
 import { initialState, reduce, type TaskState } from '../../src/core/taskState';
 import { AppServerTransport } from '../../src/core/transports/appServerTransport';
@@ -139,5 +139,29 @@ describe('renderer layout', () => {
     const { text } = replay(path.join(DIR, 'app-server/shell.jsonl'));
     assert.doesNotMatch(text, /\n\n {2}→ exit/, text);
     assert.match(text, /tick 3\n(.*\n)*? {2}→ exit 0 in /);
+  });
+});
+
+describe('huge command output', () => {
+  it('shows the first part of a command\'s output, then says where the rest is, and keeps its memory bounded', () => {
+    const r = new Renderer();
+    const s: TaskState = { ...initialState('abcdef', { prompt: 'p', cwd: '/tmp', approvalPolicy: 'never', sandbox: 'read-only' }), rawLogPath: '/logs/abcdef.jsonl' };
+    const chunk = `${'y'.repeat(1023)}\n`;
+    let shown = 0;
+    let text = '';
+    const total = COMMAND_OUTPUT_SHOWN / chunk.length + 3000;
+    for (let i = 0; i < total; i++) {
+      const out = r.render(stamp({ type: 'commandOutput', itemId: 'c1', chunk }), s);
+      shown += out.length;
+      if (i > total - 5 || (out.length > 0 && out.length !== chunk.length)) {
+        text += out.slice(-300);
+      }
+    }
+    const end = r.render(stamp({ type: 'commandEnd', itemId: 'c1', command: 'cat big', exitCode: 0, status: 'completed' }), s);
+    assert.ok(shown <= COMMAND_OUTPUT_SHOWN + 300, `shown ${shown} chars`);
+    assert.match(text, /output past 8\.0 MB is not shown here; all of it is in the raw log: \/logs\/abcdef\.jsonl/);
+    assert.match(end, /\(2\.9 MB more output not shown; it is in the raw log\)\n {2}→ exit 0/);
+    // The next command starts fresh.
+    assert.equal(r.render(stamp({ type: 'commandOutput', itemId: 'c2', chunk: 'small\n' }), s), 'small\n');
   });
 });
