@@ -107,9 +107,12 @@ export function activate(context: vscode.ExtensionContext): CodexTasksApi {
 
   void vscode.commands.executeCommand('setContext', CONTEXT.hasTasks, false);
   void vscode.commands.executeCommand('setContext', 'codexTasks.demo', isDemo());
-  void recheckCodex();
-  // Leftovers of an earlier window (crash, killed extension host) that are still ours are stopped.
-  const reaped = manager.reapLeftovers().then((r) => {
+  // Housekeeping that the first paint does not need runs right after activation, which stays short:
+  // checking codex (spawns `codex --version`), reaping leftovers of an earlier window (a crash, a
+  // killed extension host) that are still ours, and removing raw logs past the retention settings.
+  const afterActivation = new Promise<void>((resolve) => setImmediate(resolve));
+  void afterActivation.then(recheckCodex);
+  const reaped = afterActivation.then(() => manager.reapLeftovers()).then((r) => {
     for (const p of r.reaped) {
       log.warn(`reaped leftover codex pid ${p.pid} of task ${p.taskId} from an earlier session`);
     }
@@ -118,12 +121,13 @@ export function activate(context: vscode.ExtensionContext): CodexTasksApi {
     }
     return r;
   });
-  // Old raw logs go, except those of tasks still listed.
-  const s0 = readSettings();
-  const removed = pruneRawLogs(path.join(storage, 'raw-logs'), { maxAgeDays: s0.logRetentionDays, maxCount: s0.logRetentionCount }, new Set(manager.list().map((t) => t.id)));
-  if (removed.length > 0) {
-    log.info(`removed ${removed.length} raw log(s) past the retention settings`);
-  }
+  void afterActivation.then(() => {
+    const s0 = readSettings();
+    const removed = pruneRawLogs(path.join(storage, 'raw-logs'), { maxAgeDays: s0.logRetentionDays, maxCount: s0.logRetentionCount }, new Set(manager.list().map((t) => t.id)));
+    if (removed.length > 0) {
+      log.info(`removed ${removed.length} raw log(s) past the retention settings`);
+    }
+  }).catch((e: unknown) => log.warn(`raw log retention: ${errorMessage(e)}`));
 
   const api: CodexTasksApi = {
     get tasks() {

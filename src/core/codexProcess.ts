@@ -33,6 +33,8 @@ export interface KillOptions {
 }
 
 const STDERR_TAIL_LINES = 40;
+/** How much of codex's stdout is processed before the event loop gets a turn of its own. */
+const READ_PER_TURN = 128 * 1024;
 const POLL_MS = 25;
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -97,13 +99,36 @@ export class CodexProcess {
       this.hooks.onStderr(text);
     });
     const stdoutDone = new Promise<void>((resolve) => {
+      // Reading is paused for two reasons, and resumes when neither holds:
+      //  - the turn's share of this event loop turn is used up (libuv reads a busy pipe up to 32 times
+      //    in one go: megabytes of lines processed without the editor getting a word in);
+      //  - the raw log cannot keep up with the disk (codex then blocks on a full pipe: nothing is
+      //    dropped and the editor's memory stays bounded).
+      const holds = new Set<'turn' | 'disk'>();
+      const hold = (why: 'turn' | 'disk') => {
+        holds.add(why);
+        child.stdout.pause();
+      };
+      const release = (why: 'turn' | 'disk') => {
+        holds.delete(why);
+        if (holds.size === 0) {
+          child.stdout.resume();
+        }
+      };
+      let readThisTurn = 0;
       child.stdout.on('data', (c: Buffer) => {
         out.push(c);
-        // Backpressure: while the raw log cannot keep up with the disk, stop reading. codex blocks on
-        // a full pipe; nothing is dropped and the editor's memory stays bounded.
-        if (this.log.congested && !child.stdout.isPaused()) {
-          child.stdout.pause();
-          this.log.whenRelieved(() => child.stdout.resume());
+        readThisTurn += c.length;
+        if (readThisTurn >= READ_PER_TURN && !holds.has('turn')) {
+          hold('turn');
+          setImmediate(() => {
+            readThisTurn = 0;
+            release('turn');
+          });
+        }
+        if (this.log.congested && !holds.has('disk')) {
+          hold('disk');
+          this.log.whenRelieved(() => release('disk'));
         }
       });
       child.stdout!.on('close', () => {

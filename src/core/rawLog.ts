@@ -20,6 +20,8 @@ export interface RawRecord {
 }
 
 const FLUSH_BYTES = 256 * 1024;
+/** The most one write takes from the queue: joining and encoding it is one synchronous step. */
+const WRITE_MAX = 1024 * 1024;
 /** Above this much queued for the disk the reader pauses codex's stdout (the pipe holds codex back). */
 export const RAW_LOG_HIGH_WATER = 8 * 1024 * 1024;
 
@@ -57,28 +59,31 @@ export class RawLog {
   }
 
   line(d: RawDirection, bytes: Buffer | string, eol = true): void {
-    let rec: string;
+    // A record is queued as its parts (the big one straight from JSON.stringify): gluing them into one
+    // string would make V8 copy every line once more when the queue is encoded.
+    const end = eol ? '}\n' : ',"eol":false}\n';
     const t = Date.now();
     if (typeof bytes === 'string') {
-      rec = eol ? `{"t":${t},"d":"${d}","l":${JSON.stringify(bytes)}}\n` : `{"t":${t},"d":"${d}","l":${JSON.stringify(bytes)},"eol":false}\n`;
+      this.append(`{"t":${t},"d":"${d}","l":`, JSON.stringify(bytes), end);
     } else if (isUtf8(bytes)) {
-      rec = `{"t":${t},"d":"${d}","l":${JSON.stringify(bytes.toString('utf8'))}${eol ? '' : ',"eol":false'}}\n`;
+      this.append(`{"t":${t},"d":"${d}","l":`, JSON.stringify(bytes.toString('utf8')), end);
     } else {
-      rec = `{"t":${t},"d":"${d}","b":"${bytes.toString('base64')}"${eol ? '' : ',"eol":false'}}\n`;
+      this.append(`{"t":${t},"d":"${d}","b":"`, bytes.toString('base64'), `"${end}`);
     }
-    this.append(rec);
   }
 
   meta(note: Record<string, unknown>): void {
     this.append(`${JSON.stringify({ t: Date.now(), d: 'meta', ...note })}\n`);
   }
 
-  private append(rec: string): void {
+  private append(...parts: string[]): void {
     if (this.closed) {
       return;
     }
-    this.buffer.push(rec);
-    this.bufferedBytes += rec.length;
+    for (const part of parts) {
+      this.buffer.push(part);
+      this.bufferedBytes += part.length;
+    }
     if (this.bufferedBytes >= FLUSH_BYTES) {
       this.flush();
     } else if (!this.scheduled) {
@@ -97,9 +102,24 @@ export class RawLog {
       }
       return;
     }
-    const data = Buffer.from(this.buffer.join(''), 'utf8');
-    this.buffer = [];
-    this.bufferedBytes = 0;
+    // At most WRITE_MAX per write: a queue of megabytes is not joined in one step of the event loop.
+    let take = 0;
+    let size = 0;
+    while (take < this.buffer.length && (take === 0 || size + this.buffer[take].length <= WRITE_MAX)) {
+      size += this.buffer[take].length;
+      take++;
+    }
+    let bytes = 0;
+    for (let i = 0; i < take; i++) {
+      bytes += Buffer.byteLength(this.buffer[i], 'utf8');
+    }
+    const data = Buffer.allocUnsafe(bytes);
+    let at = 0;
+    for (let i = 0; i < take; i++) {
+      at += data.write(this.buffer[i], at, 'utf8');
+    }
+    this.buffer = take === this.buffer.length ? [] : this.buffer.slice(take);
+    this.bufferedBytes -= size;
     this.inFlight = data.length;
     this.writing = true;
     const writeAll = (offset: number) => {

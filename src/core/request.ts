@@ -1,11 +1,6 @@
-import { statSync } from 'node:fs';
-import path from 'node:path';
-import * as z from 'zod/mini';
-import en from 'zod/v4/locales/en.js';
-import { BadRequest, type FieldIssue } from './errors';
-
-// zod/mini ships no messages: English ones for every issue we do not word ourselves.
-z.config(en());
+import { BadRequest } from './errors';
+import type * as Schemas from './schemas';
+import type { RequestSchemas, TaskRequestShape } from './schemas';
 
 export const APPROVAL_POLICIES = ['untrusted', 'on-request', 'never'] as const;
 export const SANDBOX_MODES = ['read-only', 'workspace-write', 'danger-full-access'] as const;
@@ -13,60 +8,23 @@ export type ApprovalPolicy = (typeof APPROVAL_POLICIES)[number];
 export type SandboxMode = (typeof SANDBOX_MODES)[number];
 export type TransportKind = 'app-server' | 'exec' | 'mcp-server';
 
-/** A zod error function that says "required" for a missing value and what is expected otherwise. */
-function expected(what: string) {
-  return (iss: { input?: unknown }) => (iss.input === undefined ? `required: ${what}` : `${what}, got ${describe(iss.input)}`);
-}
-function describe(v: unknown): string {
-  if (v === null) {
-    return 'null';
-  }
-  if (typeof v === 'string') {
-    return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
-  }
-  return Array.isArray(v) ? 'an array' : typeof v;
+export type TaskRequest = TaskRequestShape;
+
+/**
+ * The module that holds every zod schema, loaded on first use: zod is not needed to activate, and its
+ * start-up would cost activation milliseconds (see schemas.ts).
+ */
+export function schemasModule(): typeof Schemas {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- deferred on purpose, see above
+  return require('./schemas') as typeof Schemas;
 }
 
-export const ApprovalPolicySchema = z.enum(APPROVAL_POLICIES, { error: expected(`one of ${APPROVAL_POLICIES.join(' | ')}`) });
-export const SandboxSchema = z.enum(SANDBOX_MODES, { error: expected(`one of ${SANDBOX_MODES.join(' | ')}`) });
-
-/** A `-c key=value` override: the key is a dotted config path, never something that could read as a flag. */
-const ConfigKey = z.string().check(z.regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, 'config keys are dotted names such as model_reasoning_effort'));
-const ConfigValue = z.union([z.string(), z.number(), z.boolean()]);
-
-export const PromptSchema = z.string({ error: expected('a non-empty string') }).check(z.refine((s) => s.trim().length > 0, 'must not be empty'));
-
-export const CwdSchema = z.string({ error: expected('an absolute directory path') }).check(
-  z.refine((p) => path.isAbsolute(p), { error: (iss) => `must be an absolute path, got ${describe(iss.input)}`, abort: true }),
-  z.refine((p) => isDirectory(p), { error: (iss) => `directory does not exist: ${String(iss.input)}` }),
-);
-
-export const TaskRequestSchema = z.strictObject({
-  prompt: PromptSchema,
-  cwd: CwdSchema,
-  approvalPolicy: ApprovalPolicySchema,
-  sandbox: SandboxSchema,
-  model: z.optional(z.string().check(z.minLength(1, 'must not be empty'))),
-  config: z.optional(z.record(ConfigKey, ConfigValue)),
-});
-
-export type TaskRequest = z.infer<typeof TaskRequestSchema>;
-
-function isDirectory(p: string): boolean {
-  try {
-    return statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
-export function zodIssues(error: z.core.$ZodError, prefix = ''): FieldIssue[] {
-  return error.issues.map((i) => ({ field: [prefix, ...i.path.map(String)].filter(Boolean).join('.'), message: i.message }));
-}
+export const requestSchemas = (): RequestSchemas => schemasModule().requestSchemas();
+const zodIssues: typeof Schemas.zodIssues = (error, prefix) => schemasModule().zodIssues(error, prefix);
 
 /** Validates a request, throwing `BadRequest` with one issue per offending field. */
 export function parseTaskRequest(input: unknown): TaskRequest {
-  const r = TaskRequestSchema.safeParse(input);
+  const r = requestSchemas().TaskRequestSchema.safeParse(input);
   if (!r.success) {
     throw new BadRequest(zodIssues(r.error));
   }
@@ -106,25 +64,6 @@ export function checkCompatibility(req: TaskRequest, transport: TransportKind): 
 // ---------------------------------------------------------------------------------------------
 // The seed's request file: a JSON-RPC `tools/call` of tool `codex` (shared/seed), accepted as-is.
 
-const SeedArguments = z.looseObject({
-  prompt: PromptSchema,
-  cwd: z.optional(z.string({ error: expected('an absolute directory path') })),
-  'approval-policy': z.optional(ApprovalPolicySchema),
-  sandbox: z.optional(SandboxSchema),
-  model: z.optional(z.string()),
-  config: z.optional(z.record(ConfigKey, ConfigValue)),
-}, { error: expected('an object {"prompt":…,"cwd":…}') });
-
-const SeedFile = z.object({
-  jsonrpc: z.optional(z.literal('2.0', { error: expected('"2.0"') })),
-  id: z.optional(z.union([z.number(), z.string()])),
-  method: z.literal('tools/call', { error: expected('"tools/call"') }),
-  params: z.object({
-    name: z.literal('codex', { error: expected('"codex" (the tool that starts a session)') }),
-    arguments: SeedArguments,
-  }, { error: expected('an object {"name":"codex","arguments":{…}}') }),
-});
-
 export const SEED_SHAPE =
   '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"codex","arguments":{"prompt":"…","cwd":"/abs/dir","approval-policy":"never","sandbox":"workspace-write"}}}';
 
@@ -142,7 +81,7 @@ export function parseRequestFile(text: string, defaults: RequestDefaults, source
   } catch (e) {
     throw new BadRequest([{ field: '', message: `not valid JSON (${(e as Error).message}); expected ${SEED_SHAPE}` }], source);
   }
-  const r = SeedFile.safeParse(json);
+  const r = requestSchemas().SeedFile.safeParse(json);
   if (!r.success) {
     const issues = zodIssues(r.error);
     throw new BadRequest([...issues, { field: '', message: `expected shape: ${SEED_SHAPE}` }], source);
@@ -157,7 +96,7 @@ export function parseRequestFile(text: string, defaults: RequestDefaults, source
     ...(a.model ? { model: a.model } : {}),
     ...(a.config ? { config: a.config } : {}),
   };
-  const v = TaskRequestSchema.safeParse(candidate);
+  const v = requestSchemas().TaskRequestSchema.safeParse(candidate);
   if (!v.success) {
     // Report in the file's own vocabulary.
     const names: Record<string, string> = { approvalPolicy: 'approval-policy' };

@@ -1,8 +1,8 @@
 import * as vscode from 'vscode';
-import * as z from 'zod/mini';
 import { errorMessage } from '../core/errors';
 import { formatUsage } from '../core/render';
-import { ApprovalPolicySchema, CwdSchema, PromptSchema, SandboxSchema, zodIssues } from '../core/request';
+import { schemasModule } from '../core/request';
+import type { toolSchemas as ToolSchemas } from '../core/schemas';
 import type { TaskManager } from '../core/taskManager';
 import { isFinal, type TaskState } from '../core/taskState';
 import { requireTrust } from './commands';
@@ -16,26 +16,8 @@ export const TOOL_NAMES = ['codexTasks_start', 'codexTasks_status', 'codexTasks_
 /** The most output one call returns; the rest stays for the next call (the cursor says where). */
 const OUTPUT_LIMIT = 16_000;
 
-const Id = z.string({ error: (i) => (i.input === undefined ? 'required: a task id such as "336ae0"' : 'expected a task id string') }).check(z.regex(/^[0-9a-f]{6}$/, 'expected a 6-digit hex task id such as "336ae0"'));
-const schemas = {
-  codexTasks_start: z.strictObject({ prompt: PromptSchema, cwd: z.optional(CwdSchema), approvalPolicy: z.optional(ApprovalPolicySchema), sandbox: z.optional(SandboxSchema) }),
-  codexTasks_status: z.strictObject({ id: Id }),
-  codexTasks_output: z.strictObject({
-    id: Id,
-    since: z.optional(z.int().check(z.minimum(0, 'must be a cursor returned by an earlier call (0 or more)'))),
-    filter: z.optional(z.string().check(z.refine((f) => {
-      try {
-        new RegExp(f);
-        return true;
-      } catch {
-        return false;
-      }
-    }, 'must be a valid regular expression'))),
-  }),
-  codexTasks_kill: z.strictObject({ id: Id }),
-  codexTasks_list: z.strictObject({}),
-};
-type ToolName = keyof typeof schemas;
+type ToolName = keyof ReturnType<typeof ToolSchemas>;
+
 
 function text(...parts: string[]): vscode.LanguageModelToolResult {
   return new vscode.LanguageModelToolResult(parts.map((p) => new vscode.LanguageModelTextPart(p)));
@@ -97,10 +79,10 @@ export class LanguageModelTools implements vscode.Disposable {
     return {
       prepareInvocation: (options) => this.prepare(name, options.input),
       invoke: async (options, token) => {
-        const parsed = schemas[name].safeParse(options.input ?? {});
+        const parsed = schemasModule().toolSchemas()[name].safeParse(options.input ?? {});
         if (!parsed.success) {
           // A bad input is answered, never thrown: the agent can correct the field.
-          return text(`Invalid input for ${name}: ${zodIssues(parsed.error).map((i) => `${i.field || '(input)'}: ${i.message}`).join('; ')}`);
+          return text(`Invalid input for ${name}: ${schemasModule().zodIssues(parsed.error).map((i) => `${i.field || '(input)'}: ${i.message}`).join('; ')}`);
         }
         try {
           return await this.run(name, parsed.data as Record<string, unknown>, token);

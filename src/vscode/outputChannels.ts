@@ -17,6 +17,9 @@ interface TaskOutput {
   dropped: number;
   /** Text rendered since the last append to the channel. */
   pending: string;
+  /** Characters rendered, and characters handed to the channel (the benchmark compares them). */
+  rendered: number;
+  appended: number;
 }
 
 /**
@@ -44,7 +47,8 @@ export class OutputChannels implements vscode.Disposable {
   private output(task: TaskState): TaskOutput {
     let o = this.outputs.get(task.id);
     if (!o) {
-      o = { renderer: new Renderer(), text: renderHeader(task), dropped: 0, pending: '' };
+      const text = renderHeader(task);
+      o = { renderer: new Renderer(), text, dropped: 0, pending: '', rendered: text.length, appended: 0 };
       this.outputs.set(task.id, o);
     }
     return o;
@@ -57,6 +61,7 @@ export class OutputChannels implements vscode.Disposable {
       return;
     }
     o.text += text;
+    o.rendered += text.length;
     if (o.text.length > MIRROR_LIMIT) {
       const cut = o.text.length - MIRROR_LIMIT / 2;
       o.dropped += cut;
@@ -75,6 +80,7 @@ export class OutputChannels implements vscode.Disposable {
       const o = this.outputs.get(id);
       if (o?.channel && o.pending) {
         o.channel.append(o.pending);
+        o.appended += o.pending.length;
         o.pending = '';
         this.appends += 1;
       }
@@ -110,10 +116,22 @@ export class OutputChannels implements vscode.Disposable {
     const o = this.output(task);
     if (!o.channel) {
       o.channel = vscode.window.createOutputChannel(`Codex Task ${task.id}`);
-      o.channel.append(this.text(task.id));
+      const text = this.text(task.id);
+      o.channel.append(text);
+      o.appended += text.length;
     }
     o.channel.show(preserveFocus);
     return o.channel;
+  }
+
+  /** Characters rendered for a task so far (including what the bounded mirror dropped). */
+  renderedChars(id: string): number {
+    return this.outputs.get(id)?.rendered ?? 0;
+  }
+
+  /** Characters appended to the task's channel so far. */
+  appendedChars(id: string): number {
+    return this.outputs.get(id)?.appended ?? 0;
   }
 
   /** Whether a channel exists for the task. */

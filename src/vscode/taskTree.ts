@@ -138,14 +138,24 @@ export class TaskTreeProvider implements vscode.TreeDataProvider<TaskNode>, vsco
   private readonly pending = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private readonly sub: { dispose(): void };
+  private readonly lastState = new Map<string, TaskState>();
 
   constructor(private readonly manager: TaskManager) {
     this.sub = manager.onDidChangeTask(({ task }) => this.changed(task));
   }
 
   private changed(task: TaskState): void {
-    const sig = rowSignature(task);
     const known = this.manager.get(task.id) !== undefined;
+    // Streamed output leaves the state as it was (the same object): nothing on the row can change.
+    if (known && this.lastState.get(task.id) === task) {
+      return;
+    }
+    if (known) {
+      this.lastState.set(task.id, task);
+    } else {
+      this.lastState.delete(task.id);
+    }
+    const sig = rowSignature(task);
     if (known && this.signatures.get(task.id) === sig && this.nodes.has(task.id)) {
       return;
     }

@@ -1,11 +1,11 @@
-import * as z from 'zod/mini';
+import { num, opt, shape, str } from './guards';
 
 export type RpcKind =
   | { kind: 'request'; id: number | string; method: string; params: unknown }
   | { kind: 'response'; id: number | string; result?: unknown; error?: { code?: number; message: string } }
   | { kind: 'notification'; method: string; params: unknown };
 
-const RpcError = z.looseObject({ code: z.optional(z.number()), message: z.string() });
+const RpcError = shape({ code: opt(num), message: str });
 
 const isId = (v: unknown): v is number | string => typeof v === 'number' || typeof v === 'string';
 
@@ -31,11 +31,10 @@ export function classify(o: Record<string, unknown>): RpcKind | string {
     return 'not a JSON-RPC message';
   }
   if (o.error !== undefined) {
-    const e = RpcError.safeParse(o.error);
-    if (!e.success) {
+    if (!RpcError(o.error)) {
       return 'not a JSON-RPC message (error without a message)';
     }
-    return { kind: 'response', id: o.id as number | string, result: o.result, error: e.data };
+    return { kind: 'response', id: o.id as number | string, result: o.result, error: o.error };
   }
   return { kind: 'response', id: o.id as number | string, result: o.result };
 }
