@@ -352,7 +352,7 @@ async function hostFigures(): Promise<void> {
     const rate = f.stats.deltas / f.stats.seconds;
     rows.push({
       figure: `3. flood: ${f.stats.deltas.toLocaleString('en-US')} output deltas at ${Math.round(rate).toLocaleString('en-US')}/s for ${f.stats.seconds.toFixed(1)} s into the real extension host`,
-      value: `event-loop lag p99 ${f.lagP99Ms.toFixed(1)} ms (p50 ${f.lagP50Ms.toFixed(1)}, max ${f.lagMaxMs.toFixed(1)}); task ${f.status}; channel ${channelOk ? 'complete' : 'INCOMPLETE'}; raw log ${rawOk ? 'byte-complete' : `INCOMPLETE (${disk.bytes} of ${f.stats.stdoutBytes} bytes)`}`,
+      value: `event-loop lag p99 ${f.lagP99Ms.toFixed(1)} ms (p50 ${f.lagP50Ms.toFixed(1)}, max ${f.lagMaxMs.toFixed(1)}); task ${f.status}; channel ${channelOk ? 'complete (every rendered character appended; the command shows its first 256 KB and last 16 KB, the rest is in the raw log)' : 'INCOMPLETE'}; raw log ${rawOk ? 'byte-complete' : `INCOMPLETE (${disk.bytes} of ${f.stats.stdoutBytes} bytes)`}`,
       floor: `idle host p99 ${f.idleP99Ms.toFixed(1)} ms`,
       ratio: null,
       target: '≤ 20 ms; channel and raw log complete',

@@ -33,8 +33,9 @@ export interface KillOptions {
 }
 
 const STDERR_TAIL_LINES = 40;
-/** How much of codex's stdout is processed before the event loop gets a turn of its own. */
-const READ_PER_TURN = 128 * 1024;
+/** How long codex's stdout is processed before the event loop gets a turn of its own, in pieces of at most READ_SLICE_BYTES. */
+const READ_SLICE_MS = 4;
+const READ_SLICE_BYTES = 16 * 1024;
 const POLL_MS = 25;
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -98,43 +99,70 @@ export class CodexProcess {
       }
       this.hooks.onStderr(text);
     });
+    // Reading codex's stdout is paused for two reasons, and resumes when neither holds:
+    //  - 'turn': what was read is processed in time slices, a few milliseconds per turn of the event
+    //    loop (libuv reads a busy pipe up to 32 times in one go, and cold code is slow: megabytes of
+    //    lines would otherwise be processed without the editor getting a word in);
+    //  - 'disk': the raw log cannot keep up with the disk (codex then blocks on a full pipe: nothing
+    //    is dropped and the editor's memory stays bounded).
+    const holds = new Set<'turn' | 'disk'>();
+    const hold = (why: 'turn' | 'disk') => {
+      holds.add(why);
+      child.stdout.pause();
+    };
+    const release = (why: 'turn' | 'disk') => {
+      if (holds.delete(why) && holds.size === 0) {
+        child.stdout.resume();
+      }
+    };
+    const pending: Buffer[] = [];
+    let pumping = false;
+    let stdoutClosed = false;
+    let stdoutFinished: () => void = () => undefined;
     const stdoutDone = new Promise<void>((resolve) => {
-      // Reading is paused for two reasons, and resumes when neither holds:
-      //  - the turn's share of this event loop turn is used up (libuv reads a busy pipe up to 32 times
-      //    in one go: megabytes of lines processed without the editor getting a word in);
-      //  - the raw log cannot keep up with the disk (codex then blocks on a full pipe: nothing is
-      //    dropped and the editor's memory stays bounded).
-      const holds = new Set<'turn' | 'disk'>();
-      const hold = (why: 'turn' | 'disk') => {
-        holds.add(why);
-        child.stdout.pause();
-      };
-      const release = (why: 'turn' | 'disk') => {
-        holds.delete(why);
-        if (holds.size === 0) {
-          child.stdout.resume();
-        }
-      };
-      let readThisTurn = 0;
-      child.stdout.on('data', (c: Buffer) => {
-        out.push(c);
-        readThisTurn += c.length;
-        if (readThisTurn >= READ_PER_TURN && !holds.has('turn')) {
+      stdoutFinished = resolve;
+    });
+    /** Frames queued stdout for up to READ_SLICE_MS (or everything, when `all`). */
+    const pump = (all = false) => {
+      const t0 = performance.now();
+      while (pending.length > 0) {
+        if (!all && performance.now() - t0 >= READ_SLICE_MS) {
           hold('turn');
-          setImmediate(() => {
-            readThisTurn = 0;
-            release('turn');
-          });
+          pumping = true;
+          setImmediate(() => pump());
+          return;
         }
-        if (this.log.congested && !holds.has('disk')) {
-          hold('disk');
-          this.log.whenRelieved(() => release('disk'));
+        let c = pending[0];
+        if (c.length > READ_SLICE_BYTES) {
+          pending[0] = c.subarray(READ_SLICE_BYTES);
+          c = c.subarray(0, READ_SLICE_BYTES);
+        } else {
+          pending.shift();
         }
-      });
-      child.stdout!.on('close', () => {
+        out.push(c);
+      }
+      pumping = false;
+      release('turn');
+      if (stdoutClosed) {
         out.end();
-        resolve();
-      });
+        stdoutFinished();
+      }
+    };
+    child.stdout.on('data', (c: Buffer) => {
+      pending.push(c);
+      if (!pumping) {
+        pump();
+      }
+      if (this.log.congested && !holds.has('disk')) {
+        hold('disk');
+        this.log.whenRelieved(() => release('disk'));
+      }
+    });
+    child.stdout.on('close', () => {
+      stdoutClosed = true;
+      if (!pumping) {
+        pump();
+      }
     });
     const stderrDone = new Promise<void>((resolve) => {
       child.stderr!.on('data', (c: Buffer) => err.push(c));
@@ -164,7 +192,8 @@ export class CodexProcess {
       if (!closed) {
         child.stdout?.destroy();
         child.stderr?.destroy();
-        out.end();
+        stdoutClosed = true;
+        pump(true);
         err.end();
       }
       this.unwatch?.dispose();

@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, write } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, writev } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
 import { RawLogUnavailable } from './errors';
 
@@ -19,21 +19,26 @@ export interface RawRecord {
   readonly eol?: false;
 }
 
-const FLUSH_BYTES = 256 * 1024;
-/** The most one write takes from the queue: joining and encoding it is one synchronous step. */
-const WRITE_MAX = 1024 * 1024;
+/** Records are encoded into chunks of this size as they come (off the JS heap), and written in batches. */
+const CHUNK_BYTES = 256 * 1024;
 /** Above this much queued for the disk the reader pauses codex's stdout (the pipe holds codex back). */
 export const RAW_LOG_HIGH_WATER = 8 * 1024 * 1024;
 
 /**
  * Append-only JSONL log of every line in and out. Opened synchronously so that a log that cannot be
- * created refuses the task before it starts; writes are batched and chained so that order is kept and
- * `close()` resolves only once every byte is on disk.
+ * created refuses the task before it starts. Each record is encoded into a Buffer chunk at once: the
+ * strings it was made of die young, which keeps the garbage collector's pauses short under a flood
+ * (queued strings surviving collection after collection made them long). Chunks are written in order
+ * with one writev per batch, and `close()` resolves only once every byte is on disk.
  */
 export class RawLog {
   private fd: number;
-  private buffer: string[] = [];
-  private bufferedBytes = 0;
+  /** The chunk being filled, and how much of it is used. */
+  private chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+  private used = 0;
+  /** Full chunks waiting for the disk. */
+  private queue: Buffer[] = [];
+  private queuedBytes = 0;
   private writing = false;
   private idle: (() => void)[] = [];
   private scheduled = false;
@@ -59,8 +64,8 @@ export class RawLog {
   }
 
   line(d: RawDirection, bytes: Buffer | string, eol = true): void {
-    // A record is queued as its parts (the big one straight from JSON.stringify): gluing them into one
-    // string would make V8 copy every line once more when the queue is encoded.
+    // Encoded part by part (the big one straight from JSON.stringify): gluing them into one string
+    // first would only add a copy.
     const end = eol ? '}\n' : ',"eol":false}\n';
     const t = Date.now();
     if (typeof bytes === 'string') {
@@ -81,10 +86,16 @@ export class RawLog {
       return;
     }
     for (const part of parts) {
-      this.buffer.push(part);
-      this.bufferedBytes += part.length;
+      const n = Buffer.byteLength(part, 'utf8');
+      if (this.used + n > this.chunk.length) {
+        this.seal();
+        if (n > this.chunk.length) {
+          this.chunk = Buffer.allocUnsafe(n);
+        }
+      }
+      this.used += this.chunk.write(part, this.used, 'utf8');
     }
-    if (this.bufferedBytes >= FLUSH_BYTES) {
+    if (this.queuedBytes >= CHUNK_BYTES) {
       this.flush();
     } else if (!this.scheduled) {
       this.scheduled = true;
@@ -95,63 +106,64 @@ export class RawLog {
     }
   }
 
-  private flush(): void {
-    if (this.writing || this.buffer.length === 0) {
-      if (!this.writing) {
-        this.settleIdle();
-      }
+  /** Queues the chunk being filled and starts a fresh one. */
+  private seal(): void {
+    if (this.used === 0) {
       return;
     }
-    // At most WRITE_MAX per write: a queue of megabytes is not joined in one step of the event loop.
-    let take = 0;
-    let size = 0;
-    while (take < this.buffer.length && (take === 0 || size + this.buffer[take].length <= WRITE_MAX)) {
-      size += this.buffer[take].length;
-      take++;
+    this.queue.push(this.chunk.subarray(0, this.used));
+    this.queuedBytes += this.used;
+    this.chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+    this.used = 0;
+  }
+
+  private flush(): void {
+    if (this.writing) {
+      return;
     }
-    let bytes = 0;
-    for (let i = 0; i < take; i++) {
-      bytes += Buffer.byteLength(this.buffer[i], 'utf8');
+    this.seal();
+    if (this.queue.length === 0) {
+      this.settleIdle();
+      return;
     }
-    const data = Buffer.allocUnsafe(bytes);
-    let at = 0;
-    for (let i = 0; i < take; i++) {
-      at += data.write(this.buffer[i], at, 'utf8');
-    }
-    this.buffer = take === this.buffer.length ? [] : this.buffer.slice(take);
-    this.bufferedBytes -= size;
-    this.inFlight = data.length;
+    // Everything queued, in one writev: order is kept because only one write is ever in flight.
+    const batch = this.queue;
+    const total = this.queuedBytes;
+    this.queue = [];
+    this.queuedBytes = 0;
+    this.inFlight = total;
     this.writing = true;
-    const writeAll = (offset: number) => {
-      write(this.fd, data, offset, data.length - offset, null, (err, n) => {
+    const writeAll = (buffers: Buffer[]) => {
+      writev(this.fd, buffers, null, (err, n) => {
         if (err) {
           this.error ??= err;
           this.onError(err);
           this.writing = false;
           this.inFlight = 0;
-          this.buffer = [];
-          this.bufferedBytes = 0;
+          this.queue = [];
+          this.queuedBytes = 0;
+          this.used = 0;
           this.settleIdle();
           this.relieve();
           return;
         }
         this.bytesWritten += n;
-        if (offset + n < data.length) {
-          writeAll(offset + n);
+        this.inFlight -= n;
+        if (this.inFlight > 0) {
+          writeAll(rest(buffers, n));
           return;
         }
         this.writing = false;
-        this.inFlight = 0;
         this.flush();
         this.relieve();
       });
     };
-    writeAll(0);
+    writeAll(batch);
   }
 
   /** True while more than RAW_LOG_HIGH_WATER waits for the disk: the reader should stop reading. */
   get congested(): boolean {
-    return !this.closed && this.bufferedBytes + this.inFlight > RAW_LOG_HIGH_WATER;
+    return !this.closed && this.queuedBytes + this.used + this.inFlight > RAW_LOG_HIGH_WATER;
   }
 
   /** Calls `cb` once the queue is back under the high-water mark (at once if it is). */
@@ -180,7 +192,7 @@ export class RawLog {
 
   /** Resolves once everything appended so far is written. */
   drain(): Promise<void> {
-    if (!this.writing && this.buffer.length === 0) {
+    if (!this.writing && this.queue.length === 0 && this.used === 0) {
       return Promise.resolve();
     }
     return new Promise((resolve) => {
@@ -207,6 +219,16 @@ export class RawLog {
     }
     closeSync(this.fd);
   }
+}
+
+/** The buffers after the first `n` bytes (what a short write left). */
+function rest(buffers: Buffer[], n: number): Buffer[] {
+  let i = 0;
+  while (i < buffers.length && n >= buffers[i].length) {
+    n -= buffers[i].length;
+    i++;
+  }
+  return i < buffers.length ? [buffers[i].subarray(n), ...buffers.slice(i + 1)] : [];
 }
 
 /** Reads a raw log back into the exact bytes of one direction (tests and the "lost bytes" checks). */

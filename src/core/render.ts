@@ -28,13 +28,50 @@ export function formatUsage(t: TokenCounts, contextWindow?: number): string {
 }
 
 /**
- * How much of one command's streamed output the channel shows. Past it the rest goes only to the raw
- * log, and the channel says so: a command printing gigabytes must not fill the editor's memory or its
- * output view, and nothing is lost.
+ * How much of one command's streamed output the channel shows as it arrives: the first 256 KB, then
+ * (when the command ends) its last 16 KB. The rest goes only to the raw log, and the channel says so.
+ * Every character appended to an output channel is re-processed by the editor (the document is synced
+ * into the extension host and every extension that watches documents sees it): a command printing
+ * megabytes per second would otherwise stall the extension host, and gigabytes would fill memory.
  */
-export const COMMAND_OUTPUT_SHOWN = 8 * 1024 * 1024;
+export const COMMAND_OUTPUT_SHOWN = 256 * 1024;
+export const COMMAND_OUTPUT_TAIL = 16 * 1024;
 
-const mb = (chars: number) => `${(chars / (1024 * 1024)).toFixed(1)} MB`;
+const size = (chars: number) => (chars >= 1024 * 1024 ? `${(chars / (1024 * 1024)).toFixed(1)} MB` : `${(chars / 1024).toFixed(1)} KB`);
+
+/** The most recent output of a command past the shown part, bounded (chunks dropped from the front). */
+class Tail {
+  private chunks: string[] = [];
+  private length = 0;
+  held = 0;
+
+  add(chunk: string): void {
+    this.held += chunk.length;
+    this.chunks.push(chunk);
+    this.length += chunk.length;
+    if (this.length > 2 * COMMAND_OUTPUT_TAIL) {
+      let drop = 0;
+      while (this.length - this.chunks[drop].length >= COMMAND_OUTPUT_TAIL) {
+        this.length -= this.chunks[drop].length;
+        drop++;
+      }
+      this.chunks = this.chunks.slice(drop);
+    }
+  }
+
+  /** The last lines (at most COMMAND_OUTPUT_TAIL characters, from a line start when possible). */
+  text(): string {
+    let t = this.chunks.join('');
+    if (t.length > COMMAND_OUTPUT_TAIL) {
+      t = t.slice(-COMMAND_OUTPUT_TAIL);
+      const nl = t.indexOf('\n');
+      if (nl >= 0 && nl < t.length - 1) {
+        t = t.slice(nl + 1);
+      }
+    }
+    return t;
+  }
+}
 
 function clipText(s: string, max: number): string {
   return s.length > max ? `${s.slice(0, max)}… (${s.length - max} more chars in the raw log)` : s;
@@ -73,8 +110,8 @@ export class Renderer {
   /** Whether the text so far ends with a newline (a stream may end its own lines). */
   private atLineStart = true;
   private readonly streamed = new Set<string>();
-  /** Characters of streamed output per command item, shown and held back. */
-  private readonly shown = new Map<string, { shown: number; held: number }>();
+  /** Per command item: characters of streamed output shown, and what was held back. */
+  private readonly shown = new Map<string, { shown: number; tail?: Tail }>();
   private turnNo = 0;
 
   render(e: TaskEvent, s: TaskState): string {
@@ -107,11 +144,11 @@ export class Renderer {
         this.open = key;
         let c = this.shown.get(key);
         if (!c) {
-          c = { shown: 0, held: 0 };
+          c = { shown: 0 };
           this.shown.set(key, c);
         }
-        if (c.held > 0) {
-          c.held += e.chunk.length;
+        if (c.tail) {
+          c.tail.add(e.chunk);
           return '';
         }
         const room = COMMAND_OUTPUT_SHOWN - c.shown;
@@ -120,10 +157,11 @@ export class Renderer {
           return e.chunk;
         }
         c.shown = COMMAND_OUTPUT_SHOWN;
-        c.held = e.chunk.length - room;
+        c.tail = new Tail();
+        c.tail.add(e.chunk.slice(room));
         const head = e.chunk.slice(0, room);
         const where = s.rawLogPath;
-        return `${head}${head.endsWith('\n') ? '' : '\n'}… this command's output past ${mb(COMMAND_OUTPUT_SHOWN)} is not shown here${where ? `; all of it is in the raw log: ${where}` : ''}\n`;
+        return `${head}${head.endsWith('\n') ? '' : '\n'}… more output than is shown here (${size(COMMAND_OUTPUT_SHOWN)}): the rest is in the raw log${where ? ` ${where}` : ''}; its last lines follow when the command ends\n`;
       }
       case 'commandEnd': {
         const key = `command:${e.itemId}`;
@@ -137,10 +175,14 @@ export class Renderer {
           this.open = undefined;
         }
         this.streamed.delete(key);
-        const held = this.shown.get(key)?.held ?? 0;
+        const tail = this.shown.get(key)?.tail;
         this.shown.delete(key);
-        if (held > 0) {
-          out += this.line(`  (${mb(held)} more output not shown; it is in the raw log)`);
+        if (tail) {
+          const last = tail.text();
+          const skipped = tail.held - last.length;
+          out += this.line(`… ${size(skipped)} not shown (in the raw log); the last ${size(last.length)}:`);
+          out += last.endsWith('\n') ? last : `${last}\n`;
+          this.atLineStart = true;
         }
         const how = e.status === 'declined' ? 'declined' : `exit ${e.exitCode ?? '?'}`;
         return out + this.line(`  → ${how}${e.durationMs !== undefined ? ` in ${formatDuration(e.durationMs)}` : ''}`);

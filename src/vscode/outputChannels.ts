@@ -7,6 +7,14 @@ import type { TaskState } from '../core/taskState';
 /** How much rendered text is kept per task in memory (the raw log on disk has everything). */
 const MIRROR_LIMIT = 2 * 1024 * 1024;
 const FLUSH_MS = 100;
+/**
+ * The most text one append hands to a channel. The editor re-processes every appended character (the
+ * output document is synced into the extension host, where extensions watching documents see it), so
+ * a burst is shown as a few small appends in a row rather than one big one. Far behind (a backlog
+ * past BACKLOG_LIMIT), everything goes at once: memory stays bounded.
+ */
+const APPEND_MAX = 16 * 1024;
+const BACKLOG_LIMIT = 4 * 1024 * 1024;
 
 interface TaskOutput {
   readonly renderer: Renderer;
@@ -74,18 +82,32 @@ export class OutputChannels implements vscode.Disposable {
     }
   }
 
-  private flush(): void {
+  /** Appends what is pending (a piece per task; everything when `all`). */
+  private flush(all = false): void {
     this.timer = undefined;
-    for (const id of this.dirty) {
+    for (const id of [...this.dirty]) {
       const o = this.outputs.get(id);
-      if (o?.channel && o.pending) {
-        o.channel.append(o.pending);
-        o.appended += o.pending.length;
-        o.pending = '';
-        this.appends += 1;
+      if (!o?.channel || !o.pending) {
+        this.dirty.delete(id);
+        continue;
+      }
+      let piece = o.pending;
+      if (!all && piece.length > APPEND_MAX && piece.length <= BACKLOG_LIMIT) {
+        // Cut after a newline when there is one in the second half of the piece.
+        const nl = piece.lastIndexOf('\n', APPEND_MAX - 1);
+        piece = piece.slice(0, nl >= APPEND_MAX / 2 ? nl + 1 : APPEND_MAX);
+      }
+      o.channel.append(piece);
+      o.appended += piece.length;
+      o.pending = o.pending.slice(piece.length);
+      this.appends += 1;
+      if (!o.pending) {
+        this.dirty.delete(id);
       }
     }
-    this.dirty.clear();
+    if (this.dirty.size > 0) {
+      this.timer ??= setTimeout(() => this.flush(), FLUSH_MS);
+    }
   }
 
   /** The rendered output so far (what the channel shows). */
@@ -151,7 +173,7 @@ export class OutputChannels implements vscode.Disposable {
     if (this.timer) {
       clearTimeout(this.timer);
     }
-    this.flush();
+    this.flush(true);
     for (const o of this.outputs.values()) {
       o.channel?.dispose();
     }

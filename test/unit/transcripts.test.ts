@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { stamp, type EventBody } from '../../src/core/events';
-import { COMMAND_OUTPUT_SHOWN, Renderer } from '../../src/core/render';
+import { COMMAND_OUTPUT_SHOWN, COMMAND_OUTPUT_TAIL, Renderer } from '../../src/core/render';
 import type { TaskRequest, TransportKind } from '../../src/core/request';
 import { initialState, reduce, type TaskState } from '../../src/core/taskState';
 import { AppServerTransport } from '../../src/core/transports/appServerTransport';
@@ -143,24 +143,33 @@ describe('renderer layout', () => {
 });
 
 describe('huge command output', () => {
-  it('shows the first part of a command\'s output, then says where the rest is, and keeps its memory bounded', () => {
+  it('shows the head of a command\'s output, says where the rest is, and shows its last lines when it ends', () => {
     const r = new Renderer();
     const s: TaskState = { ...initialState('abcdef', { prompt: 'p', cwd: '/tmp', approvalPolicy: 'never', sandbox: 'read-only' }), rawLogPath: '/logs/abcdef.jsonl' };
-    const chunk = `${'y'.repeat(1023)}\n`;
     let shown = 0;
-    let text = '';
-    const total = COMMAND_OUTPUT_SHOWN / chunk.length + 3000;
-    for (let i = 0; i < total; i++) {
+    let notes = '';
+    const lines = 200_000; // ~2.5 MB of "line N\n"
+    let total = 0;
+    for (let i = 0; i < lines; i++) {
+      const chunk = `line ${i}\n`;
+      total += chunk.length;
       const out = r.render(stamp({ type: 'commandOutput', itemId: 'c1', chunk }), s);
       shown += out.length;
-      if (i > total - 5 || (out.length > 0 && out.length !== chunk.length)) {
-        text += out.slice(-300);
+      if (out !== chunk) {
+        notes += out;
       }
     }
-    const end = r.render(stamp({ type: 'commandEnd', itemId: 'c1', command: 'cat big', exitCode: 0, status: 'completed' }), s);
-    assert.ok(shown <= COMMAND_OUTPUT_SHOWN + 300, `shown ${shown} chars`);
-    assert.match(text, /output past 8\.0 MB is not shown here; all of it is in the raw log: \/logs\/abcdef\.jsonl/);
-    assert.match(end, /\(2\.9 MB more output not shown; it is in the raw log\)\n {2}→ exit 0/);
+    const end = r.render(stamp({ type: 'commandEnd', itemId: 'c1', command: 'seq', exitCode: 0, status: 'completed' }), s);
+    assert.ok(shown <= COMMAND_OUTPUT_SHOWN + 300, `shown ${shown} chars while streaming`);
+    assert.match(notes, /more output than is shown here \(256\.0 KB\): the rest is in the raw log \/logs\/abcdef\.jsonl/);
+    const m = /… (.+) not shown \(in the raw log\); the last (.+):\n([\s\S]*)\n {2}→ exit 0\n$/.exec(end);
+    assert.ok(m, end.slice(0, 300));
+    const tail = m[3];
+    assert.ok(tail.length <= COMMAND_OUTPUT_TAIL && tail.length > COMMAND_OUTPUT_TAIL - 20, `tail of ${tail.length} chars`);
+    assert.ok(tail.startsWith('line ') && tail.endsWith(`line ${lines - 1}`), tail.slice(-40));
+    // shown head + skipped + tail account for every character
+    const skippedKb = Number(/([\d.]+) MB/.exec(m[1])?.[1]) * 1024 * 1024;
+    assert.ok(Math.abs(COMMAND_OUTPUT_SHOWN + skippedKb + tail.length + 1 - total) < 0.06 * 1024 * 1024, `${m[1]} skipped of ${total}`);
     // The next command starts fresh.
     assert.equal(r.render(stamp({ type: 'commandOutput', itemId: 'c2', chunk: 'small\n' }), s), 'small\n');
   });
