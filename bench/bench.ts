@@ -460,7 +460,7 @@ async function main(): Promise<void> {
   const table = [
     '| figure | value | floor | ratio | target | result |',
     '| --- | --- | --- | --- | --- | --- |',
-    ...rows.map((r) => `| ${r.figure} | ${r.value} | ${r.floor} | ${r.ratio === null ? '—' : r.ratio.toFixed(2)} | ${r.target} | ${r.pass === null ? 'not measured' : r.pass ? 'pass' : 'FAIL'} |`),
+    ...rows.map((r) => `| ${r.figure} | ${r.value} | ${r.floor} | ${r.ratio === null ? '—' : r.ratio.toFixed(2)} | ${r.target} | ${r.pass === null ? (r.target.startsWith('reported') ? 'reported' : 'not measured') : r.pass ? 'pass' : 'FAIL'} |`),
   ].join('\n');
   console.log(table);
   const failed = rows.filter((r) => r.pass === false).length;

@@ -3,6 +3,7 @@
 //   unit         node's test runner over src/core (no vscode), with real processes for the lifecycle
 //   integration  mocha inside the real VS Code extension host (code-server + headless chromium)
 //   e2e          the real codex CLIs (0.169.0 and 0.153.4) against our mock Responses server
+//   soak         the short version of the soak and fault suite (`npm run soak` runs the long one)
 // `node scripts/test.mjs unit e2e` runs only those tiers. Exits non-zero on any failure, and on a
 // tier that ran no test.
 import { spawn, spawnSync } from 'node:child_process';
@@ -12,7 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const all = ['unit', 'integration', 'e2e'];
+const all = ['unit', 'integration', 'e2e', 'soak'];
 const tiers = process.argv.slice(2).filter((a) => all.includes(a));
 const run = tiers.length ? tiers : all;
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'codex-tasks-test-'));
@@ -71,7 +72,7 @@ step(process.execPath, ['esbuild.mjs']);
 const results = {};
 for (const tier of run) {
   console.log(`\n=== ${tier} ===`);
-  results[tier] = tier === 'unit' ? await nodeTests('unit', 'out/test/unit') : tier === 'e2e' ? await nodeTests('e2e', 'out/test/e2e') : await integration();
+  results[tier] = tier === 'integration' ? await integration() : await nodeTests(tier, `out/test/${tier}`);
 }
 console.log('\n=== summary ===');
 let passed = 0;

@@ -31,7 +31,7 @@ export function activate(context: vscode.ExtensionContext): CodexTasksApi {
     logger: log,
     settings: () => {
       const s = readSettings();
-      return { codexPath: s.codexPath, transport: s.transport, maxConcurrentTasks: s.maxConcurrentTasks, killGraceMs: s.killGraceMs, queueWhenFull: s.queueWhenFull };
+      return { codexPath: s.codexPath, transport: s.transport, maxConcurrentTasks: s.maxConcurrentTasks, killGraceMs: s.killGraceMs, queueWhenFull: s.queueWhenFull, stallWarningSeconds: s.stallWarningSeconds };
     },
   });
   const historyFile = path.join(context.storageUri?.fsPath ?? path.join(storage, 'no-workspace'), 'history.json');

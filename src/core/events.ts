@@ -65,6 +65,8 @@ export type TaskEvent = { readonly at: number } & (
     }
   | { readonly type: 'approvalResolved'; readonly requestId: string; readonly decision?: ApprovalDecision }
   | { readonly type: 'warning'; readonly message: string }
+  /** codex printed nothing for this long while a turn ran (it may be stuck; it may be thinking). */
+  | { readonly type: 'stalled'; readonly seconds: number }
   | { readonly type: 'error'; readonly message: string; readonly kind?: string; readonly willRetry: boolean }
   | { readonly type: 'turnEnd'; readonly turnId?: string; readonly status: TurnEndStatus; readonly error?: string }
   | { readonly type: 'stderr'; readonly line: string }

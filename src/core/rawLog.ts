@@ -136,8 +136,11 @@ export class RawLog {
     const writeAll = (buffers: Buffer[]) => {
       writev(this.fd, buffers, null, (err, n) => {
         if (err) {
-          this.error ??= err;
-          this.onError(err);
+          // Reported once; what is queued now cannot be written either (the task goes on).
+          if (!this.error) {
+            this.error = err;
+            this.onError(err);
+          }
           this.writing = false;
           this.inFlight = 0;
           this.queue = [];

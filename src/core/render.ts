@@ -209,6 +209,8 @@ export class Renderer {
         return this.line(`approval ${e.decision ?? 'resolved'}`);
       case 'warning':
         return this.line(`warning: ${e.message}`);
+      case 'stalled':
+        return this.line(`⚠ codex has printed nothing for ${e.seconds} s: it may be stuck, or busy with a long command. Kill stops it; the raw log has everything so far.`);
       case 'error':
         return this.line(`${e.willRetry ? 'retrying' : 'error'}: ${e.message}${e.kind ? ` [${e.kind}]` : ''}`);
       case 'turnEnd':

@@ -37,6 +37,8 @@ export interface ManagerSettings {
   readonly killGraceMs: number;
   /** Past the cap: queue the task (default) or refuse it. */
   readonly queueWhenFull?: boolean;
+  /** Seconds without a line from codex during a turn before the task says it may be stuck (0: never). */
+  readonly stallWarningSeconds?: number;
 }
 
 export interface TaskChange {
@@ -67,6 +69,9 @@ class TaskRunner {
   killReason: string | undefined;
   /** Resolves when the current process (if any) has ended and the state is final. */
   settled: Promise<void> = Promise.resolve();
+  /** When codex last printed a line (stdout or stderr), and whether the silence since was reported. */
+  lastOutput = Date.now();
+  stallReported = false;
 
   constructor(
     state: TaskState,
@@ -98,6 +103,43 @@ export class TaskManager implements Disposable {
     this.env = opts.env ?? process.env;
     this.redact = makeRedactor(this.env);
     this.registry = new PidRegistry(path.join(opts.stateDir, 'pids.json'), opts.logger);
+  }
+
+  /** A raw log write failed (disk full, removed): said on the task and in the log, never silently. */
+  private rawLogFailed(runner: TaskRunner | undefined, logPath: string, e: Error): void {
+    this.opts.logger.error(`raw log ${logPath}: ${e.message}`);
+    if (runner) {
+      this.apply(runner, { type: 'warning', message: `raw log: ${e.message}; the log on disk is incomplete from here (${logPath})` });
+    }
+  }
+
+  private stallTimer: NodeJS.Timeout | undefined;
+
+  /** Once a second while turns run: a turn silent for `stallWarningSeconds` is reported once. */
+  private watchStalls(): void {
+    if (this.stallTimer) {
+      return;
+    }
+    this.stallTimer = setInterval(() => {
+      const limit = (this.opts.settings().stallWarningSeconds ?? 0) * 1000;
+      let live = 0;
+      for (const r of this.tasks.values()) {
+        if (!r.proc?.running || r.idle) {
+          continue;
+        }
+        live++;
+        const silent = Date.now() - r.lastOutput;
+        if (limit > 0 && !r.stallReported && r.state.status === 'running' && silent >= limit) {
+          r.stallReported = true;
+          this.apply(r, { type: 'stalled', seconds: Math.round(silent / 1000) });
+        }
+      }
+      if (live === 0) {
+        clearInterval(this.stallTimer);
+        this.stallTimer = undefined;
+      }
+    }, 1000);
+    this.stallTimer.unref();
   }
 
   /** Finds codex and reads its version (cached per configured path until `forgetInstallations`). */
@@ -147,9 +189,11 @@ export class TaskManager implements Disposable {
     };
     const transport = (this.opts.transportFactory ?? defaultTransportFactory)(kind, ctx);
     const logPath = path.join(this.opts.logDir, `${id}.jsonl`);
-    const log = new RawLog(logPath, (e) => this.opts.logger.error(`raw log ${logPath}: ${e.message}`));
+    const ref: { runner?: TaskRunner } = {};
+    const log = new RawLog(logPath, (e) => this.rawLogFailed(ref.runner, logPath, e));
     log.meta({ event: 'task', id, transport: kind, codexVersion: install.version, executable: install.executable, request: { ...request, prompt: request.prompt.length > 2000 ? `${request.prompt.slice(0, 2000)}…` : request.prompt } });
     const runner = new TaskRunner({ ...initialState(id, request), transport: kind, codexVersion: install.version, rawLogPath: logPath }, transport, install, log);
+    ref.runner = runner;
     this.tasks.set(id, runner);
     this.fire(runner);
     for (const w of compat.warnings) {
@@ -188,7 +232,7 @@ export class TaskManager implements Disposable {
     runner.transport = (this.opts.transportFactory ?? defaultTransportFactory)(kind, { request, install, effectivePolicy: compat.effectivePolicy, env: { ...this.env, ...install.env }, logger: this.opts.logger });
     runner.install = install;
     const logPath = runner.state.rawLogPath ?? path.join(this.opts.logDir, `${runner.state.id}.jsonl`);
-    runner.log = new RawLog(logPath, (e) => this.opts.logger.error(`raw log ${logPath}: ${e.message}`));
+    runner.log = new RawLog(logPath, (e) => this.rawLogFailed(runner, logPath, e));
     runner.state = { ...runner.state, rawLogPath: logPath };
     runner.restored = false;
   }
@@ -372,6 +416,8 @@ export class TaskManager implements Disposable {
         runner.log,
         {
           onStdout: (p) => {
+            runner.lastOutput = Date.now();
+            runner.stallReported = false;
             if (p.oversize) {
               emit({ type: 'unknown', raw: `${p.bytes.subarray(0, 200).toString('utf8')}…`, reason: `line over the size limit (${p.bytes.length} bytes in this piece); kept whole in the raw log` });
               return;
@@ -382,7 +428,11 @@ export class TaskManager implements Disposable {
               emit({ type: 'unknown', raw: p.bytes.subarray(0, 2000).toString('utf8'), reason: `parser error: ${errorMessage(e)}` });
             }
           },
-          onStderr: (line) => emit({ type: 'stderr', line }),
+          onStderr: (line) => {
+            runner.lastOutput = Date.now();
+            runner.stallReported = false;
+            emit({ type: 'stderr', line });
+          },
         },
         { logger: this.opts.logger, graceMs: this.opts.settings().killGraceMs, sampler: this.sampler, redact: this.redact },
       );
@@ -396,6 +446,9 @@ export class TaskManager implements Disposable {
       return;
     }
     runner.proc = proc;
+    runner.lastOutput = Date.now();
+    runner.stallReported = false;
+    this.watchStalls();
     const record = { pid: proc.pid, startTime: proc.identity.startTime, taskId: runner.state.id, executable: spec.executable, startedAt: Date.now() };
     this.registry.add(record);
     emit({ type: 'spawned', pid: proc.pid, transport: runner.transport.kind, codexVersion: runner.install.version });

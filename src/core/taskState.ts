@@ -270,6 +270,8 @@ export function reduce(s: TaskState, e: TaskEvent): TaskState {
         activity: pending.length === 0 ? (latestActive(s.active) ?? 'thinking') : s.activity,
       });
     }
+    case 'stalled':
+      return next(s, { activity: `no output for ${e.seconds} s: it may be stuck (Kill stops it)`, counts: { ...s.counts, warnings: s.counts.warnings + 1 } });
     case 'warning':
       return next(s, { counts: { ...s.counts, warnings: s.counts.warnings + 1 } });
     case 'error':

@@ -11,7 +11,10 @@ const MAX = 200;
  * Finished tasks (state, tokens, raw log path) kept per workspace, so that they survive a window
  * reload. Written to the workspace storage folder by the extension host itself (synchronously, so a
  * closing window cannot lose it) and mirrored in `workspaceState`. Tasks still running when the window
- * closes are recorded as `interrupted (window closed)` before `deactivate` kills them.
+ * closes are recorded as `interrupted (window closed)` before `deactivate` kills them. A task is
+ * written as soon as it starts, as it would stand if the extension host died then (interrupted): after
+ * a crash or a SIGKILL of the extension host, the next window shows it interrupted, and the PID
+ * registry reaps what it left running.
  */
 export class History implements vscode.Disposable {
   private timer: NodeJS.Timeout | undefined;
@@ -23,8 +26,8 @@ export class History implements vscode.Disposable {
     private readonly file: string,
   ) {
     this.sub = manager.onDidChangeTask(({ event }) => {
-      // Saved when a task ends or goes away, never per streamed delta.
-      if (!event || event.type === 'exit' || event.type === 'sessionIdle') {
+      // Saved when a task starts, ends or goes away, never per streamed delta.
+      if (!event || event.type === 'spawned' || event.type === 'exit' || event.type === 'sessionIdle') {
         this.timer ??= setTimeout(() => {
           this.timer = undefined;
           this.save();
@@ -44,14 +47,15 @@ export class History implements vscode.Disposable {
   }
 
   /**
-   * Saves the finished tasks; with `closing`, tasks still running are saved as they will end:
-   * interrupted because the window closed.
+   * Saves every task; those still running as they will stand if this extension host goes away now:
+   * interrupted, because the window closed (`closing`) or because the extension host stopped.
    */
   save(closing = false): void {
     const now = Date.now();
+    const reason = closing ? 'window closed' : 'the extension host stopped while it ran';
     const tasks = this.manager
       .list()
-      .map((t): TaskState => (isFinal(t.status) || !closing ? t : { ...t, status: 'interrupted', endReason: 'window closed', endedAt: now, activity: undefined, active: {}, pendingApprovals: [] }))
+      .map((t): TaskState => (isFinal(t.status) ? t : { ...t, status: 'interrupted', endReason: reason, endedAt: now, activity: undefined, active: {}, pendingApprovals: [] }))
       .filter((t) => isFinal(t.status))
       .sort((a, b) => (b.endedAt ?? b.createdAt) - (a.endedAt ?? a.createdAt))
       .slice(0, MAX);

@@ -12,6 +12,7 @@ export interface Settings {
   readonly maxConcurrentTasks: number;
   readonly killGraceMs: number;
   readonly queueWhenFull: boolean;
+  readonly stallWarningSeconds: number;
   readonly logRetentionDays: number;
   readonly logRetentionCount: number;
 }
@@ -35,6 +36,7 @@ export function readSettings(): Settings {
     maxConcurrentTasks: Math.max(1, Math.min(32, Number(c.get('maxConcurrentTasks')) || 4)),
     killGraceMs: Math.max(100, Math.min(60_000, Number(c.get('killGraceMs')) || 3000)),
     queueWhenFull: c.get<boolean>('queueWhenFull', true) !== false,
+    stallWarningSeconds: Math.max(0, Math.min(86_400, Number(c.get('stallWarningSeconds') ?? 300) || 0)),
     logRetentionDays: Math.max(0, Number(c.get('logRetentionDays') ?? 30) || 0),
     logRetentionCount: Math.max(0, Number(c.get('logRetentionCount') ?? 500) || 0),
   };

@@ -78,6 +78,26 @@ suite('commands', () => {
     assert.equal(a.testHooks!.log.name, 'Codex Tasks');
   });
 
+  test('a workspace cannot set the codex path or transport (machine-scoped settings)', async () => {
+    const c = () => vscode.workspace.getConfiguration('codexTasks');
+    // Through the API: refused.
+    await assert.rejects(Promise.resolve(c().update('codexPath', '/tmp/evil-codex', vscode.ConfigurationTarget.Workspace)), /User settings|workspace/i);
+    // Through the folder's settings file, as a cloned repository would ship it: ignored.
+    const dir = path.join(WORKSPACE, '.vscode');
+    const { mkdirSync, rmSync } = await import('node:fs');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, 'settings.json'), JSON.stringify({ 'codexTasks.codexPath': '/tmp/evil-codex', 'codexTasks.transport': 'exec', 'codexTasks.defaultSandbox': 'workspace-write' }));
+    try {
+      // The folder's other settings are read (the file was seen), the machine-scoped ones are not.
+      await until(() => c().get('defaultSandbox') === 'workspace-write', 20_000, 'workspace settings read');
+      assert.equal(c().get('codexPath'), CODEX);
+      assert.equal(c().get('transport'), 'app-server');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      await until(() => c().get('defaultSandbox') === 'read-only', 20_000, 'workspace settings gone');
+    }
+  });
+
   test('the output channel renders a command, an MCP tool call, token counts and the final message', async () => {
     const a = await api();
     const t = await a.start(request('[[scenario:combo]] a command and a tool', { model: 'mock-model', sandbox: 'read-only' }));
