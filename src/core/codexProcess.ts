@@ -264,13 +264,23 @@ export class CodexProcess {
 
   private async doKill(opts: KillOptions): Promise<ExitInfo> {
     if (this.running) {
-      this.tree.sample();
-      if (opts.graceful) {
-        try {
-          opts.graceful();
-        } catch (e) {
-          this.logger.warn(`graceful stop of codex ${this.pid} failed: ${(e as Error).message}`);
+      // codex is stopped while we look and ask it to stop: a child it forks in between would be
+      // missed, and if codex then dies at once, orphaned (and, after a setsid, unfindable). The
+      // graceful signal or request is pending when it runs again, before anything else it does.
+      signalIfSame(this.identity, 'SIGSTOP');
+      try {
+        this.tree.sample();
+        if (opts.graceful) {
+          try {
+            opts.graceful();
+          } catch (e) {
+            this.logger.warn(`graceful stop of codex ${this.pid} failed: ${(e as Error).message}`);
+          }
         }
+      } finally {
+        signalIfSame(this.identity, 'SIGCONT');
+      }
+      if (opts.graceful) {
         await this.waitFor(() => !this.running, opts.graceMs);
       }
       if (this.running) {
@@ -305,8 +315,21 @@ export class CodexProcess {
   }
 
   private signalTree(sig: NodeJS.Signals): void {
+    // Freeze first: a process that forks between our look at /proc and the signal would leave an
+    // unseen child behind. Stopped, nothing forks; look again, signal, then let them run (so that a
+    // SIGTERM is delivered and handled).
+    this.tree.sample();
+    this.sendToTree('SIGSTOP', false);
+    this.tree.sample();
+    this.sendToTree(sig, true);
+    this.sendToTree('SIGCONT', false);
+  }
+
+  private sendToTree(sig: NodeJS.Signals, log: boolean): void {
     const alive = this.tree.alive();
-    this.log.meta({ event: 'signal-tree', signal: sig, pid: this.pid, descendants: alive.map((p) => p.pid) });
+    if (log) {
+      this.log.meta({ event: 'signal-tree', signal: sig, pid: this.pid, descendants: alive.map((p) => p.pid) });
+    }
     for (const p of alive) {
       signalIfSame(p, sig);
     }

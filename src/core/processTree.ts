@@ -26,6 +26,14 @@ export class ProcessTree {
         this.remember(d);
       }
     }
+    // A process seen before may have left for a session or group of its own since (setsid): what it
+    // is in now is remembered too, so that what it forks there is found.
+    for (const q of snapshot) {
+      const p = this.seen.get(q.pid);
+      if (p && p.startTime === q.startTime && (p.pgid !== q.pgid || p.sid !== q.sid)) {
+        this.remember(q);
+      }
+    }
     // Strays: processes in a session or group we saw, whose parent chain to us is already broken.
     const mine = ownPgid();
     for (const p of snapshot) {
