@@ -23,6 +23,7 @@ import { McpServerTransport } from '../src/core/transports/mcpServerTransport';
 import type { Transport, TransportContext } from '../src/core/transports/transport';
 import { CODEX_CURRENT, makeCodexHome, ROOT } from '../test/helpers/codexHome';
 import { startMockServer } from '../test/mock/mockResponsesServer';
+import type { FloodStats } from './host';
 import { fakeCodexBin, makeManager, until, waitFor } from '../test/helpers/managerHarness';
 
 interface Row {
@@ -246,13 +247,6 @@ async function kills(): Promise<void> {
   });
 }
 
-interface FloodStats {
-  deltas: number;
-  outputBytes: number;
-  stdoutBytes: number;
-  sha256: string;
-  seconds: number;
-}
 /** Load (require) + activate call, as VS Code counts activation; and ext.activate() wall time around it. */
 interface Activation {
   ms: number;

@@ -172,7 +172,8 @@ async function commandToSpawn(api: CodexTasksApi, workspace: string): Promise<Re
 
 const RESOLUTION_MS = 10;
 
-interface FloodStats {
+/** What the fake codex reports having written (FAKE_CODEX_STATS). */
+export interface FloodStats {
   deltas: number;
   outputBytes: number;
   stdoutBytes: number;
