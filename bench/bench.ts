@@ -21,7 +21,7 @@ import { AppServerTransport } from '../src/core/transports/appServerTransport';
 import { ExecTransport } from '../src/core/transports/execTransport';
 import { McpServerTransport } from '../src/core/transports/mcpServerTransport';
 import type { Transport, TransportContext } from '../src/core/transports/transport';
-import { CODEX_CURRENT, makeCodexHome, ROOT } from '../test/helpers/codexHome';
+import { CODEX_CURRENT, hostExecutable, makeCodexHome, ROOT } from '../test/helpers/codexHome';
 import { startMockServer } from '../test/mock/mockResponsesServer';
 import type { FloodStats } from './host';
 import { fakeCodexBin, makeManager, until, waitFor } from '../test/helpers/managerHarness';
@@ -270,7 +270,7 @@ async function runHost(extension: string, env: Record<string, string | undefined
   const workspace = env.CODEX_TASKS_TEST_WORKSPACE!;
   try {
     await runTests({
-      vscodeExecutablePath: process.env.VSCODE_EXECUTABLE || path.join(ROOT, 'test/harness/code-shim.sh'),
+      vscodeExecutablePath: hostExecutable(),
       extensionDevelopmentPath: extension,
       extensionTestsPath: path.join(ROOT, 'out/bench/host.js'),
       launchArgs: [workspace, '--disable-extensions'],

@@ -16,6 +16,7 @@ import * as vscode from 'vscode';
 import type { TaskEvent } from '../src/core/events';
 import { isFinal, type TaskState } from '../src/core/taskState';
 import type { CodexTasksApi } from '../src/vscode/api';
+import { setSetting, sleep, waitTask } from '../test/integration/suite/helpers';
 import { rawLogDigest } from './rawDigest';
 
 const OURS = 'codex-tasks.codex-tasks';
@@ -50,33 +51,6 @@ async function profiled<T>(name: string, f: () => Promise<T>): Promise<T> {
     writeFileSync(`${dir}/${name}.cpuprofile`, JSON.stringify(profile));
     session.disconnect();
   }
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function setSetting(key: string, value: unknown): Promise<void> {
-  await vscode.workspace.getConfiguration('codexTasks').update(key, value, vscode.ConfigurationTarget.Global);
-}
-
-function waitTask(api: CodexTasksApi, id: string, pred: (t: TaskState) => boolean, timeoutMs: number): Promise<TaskState> {
-  return new Promise((resolve, reject) => {
-    const now = api.tasks.find((t) => t.id === id);
-    if (now && pred(now)) {
-      resolve(now);
-      return;
-    }
-    const timer = setTimeout(() => {
-      sub.dispose();
-      reject(new Error(`task ${id}: timed out after ${timeoutMs} ms (status ${api.tasks.find((t) => t.id === id)?.status})`));
-    }, timeoutMs);
-    const sub = api.onDidChangeTask(({ task }) => {
-      if (task.id === id && pred(task)) {
-        clearTimeout(timer);
-        sub.dispose();
-        resolve(task);
-      }
-    });
-  });
 }
 
 /**

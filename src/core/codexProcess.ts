@@ -284,12 +284,10 @@ export class CodexProcess {
         await this.waitFor(() => !this.running, opts.graceMs);
       }
       if (this.running) {
-        this.tree.sample();
         this.signalTree('SIGTERM');
         await this.waitFor(() => !this.running && this.tree.alive().length === 0, opts.graceMs);
       }
       if (this.running) {
-        this.tree.sample();
         this.signalTree('SIGKILL');
       }
     }
@@ -308,12 +306,12 @@ export class CodexProcess {
     this.signalTree('SIGTERM');
     await this.waitFor(() => this.tree.alive().length === 0, this.graceMs);
     while (this.tree.alive().length > 0) {
-      this.tree.sample();
       this.signalTree('SIGKILL');
       await this.waitFor(() => this.tree.alive().length === 0, 1000);
     }
   }
 
+  /** Signals everything of the tree (it reads /proc itself: callers need not sample first). */
   private signalTree(sig: NodeJS.Signals): void {
     // Freeze first: a process that forks between our look at /proc and the signal would leave an
     // unseen child behind. Stopped, nothing forks; look again, signal, then let them run (so that a

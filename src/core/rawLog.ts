@@ -45,7 +45,6 @@ export class RawLog {
   private closed = false;
   /** First write error, if any: reported, never silent. */
   error: Error | undefined;
-  bytesWritten = 0;
   /** Size of the write in progress. */
   private inFlight = 0;
   private relief: (() => void)[] = [];
@@ -150,7 +149,6 @@ export class RawLog {
           this.relieve();
           return;
         }
-        this.bytesWritten += n;
         this.inFlight -= n;
         if (this.inFlight > 0) {
           writeAll(rest(buffers, n));

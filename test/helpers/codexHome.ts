@@ -55,3 +55,9 @@ export function makeCodexHome(mockUrl: string, model = 'gpt-5.5'): { home: strin
   mkdirSync(userHome);
   return { home, env: { ...process.env, HOME: userHome, CODEX_HOME: home, MOCK_API_KEY: 'mock-key-not-secret' } };
 }
+
+/**
+ * What @vscode/test-electron's runTests starts as "VS Code": our code-server launcher (VS Code cannot
+ * be downloaded here), or a real VS Code binary from VSCODE_EXECUTABLE.
+ */
+export const hostExecutable = (): string => process.env.VSCODE_EXECUTABLE || path.join(ROOT, 'test/harness/code-shim.sh');

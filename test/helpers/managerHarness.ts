@@ -73,3 +73,9 @@ export async function until(cond: () => boolean, timeoutMs = 10_000, stepMs = 25
   }
   return true;
 }
+
+/** The part of vscode.Memento that History uses. */
+export function memento(): { get<T>(key: string): T | undefined; update(key: string, value: unknown): Promise<void> } {
+  const m = new Map<string, unknown>();
+  return { get: <T>(k: string) => m.get(k) as T | undefined, update: async (k: string, v: unknown) => void m.set(k, v) };
+}

@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { runTests } from '@vscode/test-electron';
 import { startMockServer } from '../mock/mockResponsesServer';
-import { CODEX_CURRENT, CODEX_LEGACY, makeCodexHome, ROOT } from '../helpers/codexHome';
+import { CODEX_CURRENT, CODEX_LEGACY, hostExecutable, makeCodexHome, ROOT } from '../helpers/codexHome';
 
 async function main(): Promise<number> {
   const mock = await startMockServer();
@@ -30,7 +30,7 @@ async function main(): Promise<number> {
     const file = `${resultsFile}.${restricted ? 'restricted' : 'trusted'}.json`;
     try {
       await runTests({
-      vscodeExecutablePath: process.env.VSCODE_EXECUTABLE || path.join(ROOT, 'test/harness/code-shim.sh'),
+      vscodeExecutablePath: hostExecutable(),
       extensionDevelopmentPath: ROOT,
       extensionTestsPath: path.join(ROOT, 'out/test/integration/suite/index.js'),
       launchArgs: [workspace, '--disable-extensions'],

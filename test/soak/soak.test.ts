@@ -29,7 +29,7 @@ import { History } from '../../src/vscode/history';
 import { ROOT } from '../helpers/codexHome';
 import { startE2E } from '../helpers/e2eHarness';
 import { mockUsage } from '../mock/mockResponsesServer';
-import { fakeCodexBin, makeManager, memoryLogger, sleep, until, waitFinal, waitFor } from '../helpers/managerHarness';
+import { fakeCodexBin, makeManager, memento, memoryLogger, sleep, until, waitFinal, waitFor } from '../helpers/managerHarness';
 
 const LONG = process.env.SOAK === 'long';
 const scale = (short: number, long: number) => (LONG ? long : short);
@@ -225,7 +225,7 @@ describe('soak: extension host dies', () => {
       // The next window: same storage, a fresh engine and history.
       const m = new TaskManager({ logDir: path.join(dir, 'logs'), stateDir: path.join(dir, 'state'), logger: memoryLogger().logger, settings: () => ({ codexPath, transport: 'exec', maxConcurrentTasks: 4, killGraceMs: 500 }) });
       managers.push(m);
-      const history = new History({ get: () => undefined, update: async () => undefined } as never, m, path.join(dir, 'history.json'));
+      const history = new History(memento() as never, m, path.join(dir, 'history.json'));
       m.restore(history.load());
       for (const t of ready.tasks) {
         const s = m.get(t.id);
