@@ -1,10 +1,10 @@
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { CodexNotFound, errorMessage, isCodexTasksError } from './core/errors';
-import { chooseTransport } from './core/codexLocator';
-import { pruneRawLogs } from './core/retention';
-import { TaskManager } from './core/taskManager';
-import { isFinal } from './core/taskState';
+import { CodexNotFound, errorMessage, isCodexTasksError } from './core/model/errors';
+import { chooseTransport } from './core/process/codexLocator';
+import { pruneRawLogs } from './core/io/retention';
+import { TaskManager } from './core/engine/taskManager';
+import { isFinal } from './core/model/taskState';
 import type { CodexTasksApi } from './vscode/api';
 import { approvalDetails, COMMANDS, registerCommands, requireTrust, showText } from './vscode/commands';
 import { LanguageModelTools } from './vscode/lmTools';

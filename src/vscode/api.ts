@@ -1,7 +1,7 @@
 import type * as vscode from 'vscode';
-import type { PidRegistry, ReapResult } from '../core/pidRegistry';
-import type { TaskChange } from '../core/taskManager';
-import type { TaskState } from '../core/taskState';
+import type { PidRegistry, ReapResult } from '../core/process/pidRegistry';
+import type { TaskChange } from '../core/engine/taskManager';
+import type { TaskState } from '../core/model/taskState';
 import type { OutputChannels } from './outputChannels';
 import type { TokenStatusBar } from './statusBar';
 import type { TaskNode, TaskTreeProvider } from './taskTree';

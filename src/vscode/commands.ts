@@ -1,8 +1,8 @@
 import * as vscode from 'vscode';
-import { isCodexTasksError, errorMessage } from '../core/errors';
-import { parseRequestFile, type TaskRequest } from '../core/request';
-import type { TaskManager } from '../core/taskManager';
-import { isFinal, type TaskState } from '../core/taskState';
+import { isCodexTasksError, errorMessage } from '../core/model/errors';
+import { parseRequestFile, type TaskRequest } from '../core/model/request';
+import type { TaskManager } from '../core/engine/taskManager';
+import { isFinal, type TaskState } from '../core/model/taskState';
 import { pickDemo } from './demo';
 import { askForRequest, confirmRisky } from './launch';
 import type { OutputChannels } from './outputChannels';

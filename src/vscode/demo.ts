@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { TaskRequest } from '../core/request';
+import type { TaskRequest } from '../core/model/request';
 
 /**
  * The offline demo of `npm start`: the real codex against our mock model, whose `[[scenario:…]]`

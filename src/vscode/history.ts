@@ -1,8 +1,8 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type * as vscode from 'vscode';
-import type { TaskManager } from '../core/taskManager';
-import { isFinal, type TaskState } from '../core/taskState';
+import type { TaskManager } from '../core/engine/taskManager';
+import { isFinal, type TaskState } from '../core/model/taskState';
 
 const KEY = 'codexTasks.history';
 const MAX = 200;

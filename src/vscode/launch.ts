@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { APPROVAL_POLICIES, SANDBOX_MODES, type ApprovalPolicy, type SandboxMode, type TaskRequest } from '../core/request';
+import { APPROVAL_POLICIES, SANDBOX_MODES, type ApprovalPolicy, type SandboxMode, type TaskRequest } from '../core/model/request';
 import type { Settings } from './settings';
 
 const POLICY_DETAIL: Record<ApprovalPolicy, string> = {

@@ -1,10 +1,10 @@
 import * as vscode from 'vscode';
-import { errorMessage } from '../core/errors';
-import { formatUsage } from '../core/render';
-import { schemasModule } from '../core/request';
-import type { toolSchemas as ToolSchemas } from '../core/schemas';
-import type { TaskManager } from '../core/taskManager';
-import { isFinal, type TaskState } from '../core/taskState';
+import { errorMessage } from '../core/model/errors';
+import { formatUsage } from '../core/text/format';
+import { schemasModule } from '../core/model/request';
+import type { toolSchemas as ToolSchemas } from '../core/model/schemas';
+import type { TaskManager } from '../core/engine/taskManager';
+import { isFinal, type TaskState } from '../core/model/taskState';
 import { requireTrust } from './commands';
 import type { OutputChannels } from './outputChannels';
 import { readSettings } from './settings';

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
-import type { ApprovalDecision } from '../core/events';
-import type { TaskChange, TaskManager } from '../core/taskManager';
-import type { PendingApproval, TaskState } from '../core/taskState';
+import type { ApprovalDecision } from '../core/model/events';
+import type { TaskChange, TaskManager } from '../core/engine/taskManager';
+import type { PendingApproval, TaskState } from '../core/model/taskState';
 import { SECTION } from './settings';
 import { firstLine } from './taskTree';
 

@@ -1,8 +1,8 @@
 import * as vscode from 'vscode';
-import type { TaskEvent } from '../core/events';
-import { Renderer, renderHeader } from '../core/render';
-import type { TaskManager } from '../core/taskManager';
-import type { TaskState } from '../core/taskState';
+import type { TaskEvent } from '../core/model/events';
+import { Renderer, renderHeader } from '../core/text/render';
+import type { TaskManager } from '../core/engine/taskManager';
+import type { TaskState } from '../core/model/taskState';
 
 /** How much rendered text is kept per task in memory (the raw log on disk has everything). */
 const MIRROR_LIMIT = 2 * 1024 * 1024;

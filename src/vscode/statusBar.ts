@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
-import { formatUsage } from '../core/render';
-import { formatTokens, isFinal, type TaskState } from '../core/taskState';
-import type { TaskManager } from '../core/taskManager';
+import { isFinal, type TaskState } from '../core/model/taskState';
+import { formatTokens, formatUsage } from '../core/text/format';
+import type { TaskManager } from '../core/engine/taskManager';
 import { firstLine } from './taskTree';
 
 /** How long the last task's total stays after the last task ends. */

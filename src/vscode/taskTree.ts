@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
-import { formatDuration, formatUsage } from '../core/render';
-import { formatTokens, isFinal, type TaskState, type TaskStatus } from '../core/taskState';
-import type { TaskManager } from '../core/taskManager';
+import { isFinal, type TaskState, type TaskStatus } from '../core/model/taskState';
+import { formatDuration, formatTokens, formatUsage } from '../core/text/format';
+import type { TaskManager } from '../core/engine/taskManager';
 
 export const VIEW_ID = 'codexTasks.tasks';
 

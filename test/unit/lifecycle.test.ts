@@ -4,9 +4,9 @@ import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from '
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { PidRegistry } from '../../src/core/pidRegistry';
-import { readProc } from '../../src/core/procfs';
-import { RAW_LOG_HIGH_WATER, RawLog, reassemble } from '../../src/core/rawLog';
+import { PidRegistry } from '../../src/core/process/pidRegistry';
+import { readProc } from '../../src/core/process/procfs';
+import { RAW_LOG_HIGH_WATER, RawLog, reassemble } from '../../src/core/io/rawLog';
 import { createHash } from 'node:crypto';
 import { fakeCodexBin, makeManager, memoryLogger, sleep, until, waitFinal, waitFor } from '../helpers/managerHarness';
 

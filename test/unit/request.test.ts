@@ -3,9 +3,9 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { chooseTransport, findCodex, locateCodex, resolveNpmWrapper } from '../../src/core/codexLocator';
-import { BadRequest, CodexNotFound, UnsupportedVersion } from '../../src/core/errors';
-import { checkCompatibility, parseRequestFile, parseTaskRequest, tomlValue } from '../../src/core/request';
+import { chooseTransport, findCodex, locateCodex, resolveNpmWrapper } from '../../src/core/process/codexLocator';
+import { BadRequest, CodexNotFound, UnsupportedVersion } from '../../src/core/model/errors';
+import { checkCompatibility, parseRequestFile, parseTaskRequest, tomlValue } from '../../src/core/model/request';
 import { CODEX_CURRENT, CODEX_LEGACY } from '../helpers/codexHome';
 import { fakeCodexBin, makeManager } from '../helpers/managerHarness';
 

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { pruneRawLogs } from '../../src/core/retention';
+import { pruneRawLogs } from '../../src/core/io/retention';
 
 describe('raw log retention', () => {
   const make = (dir: string, id: string, ageDays: number) => {

@@ -2,15 +2,15 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { stamp, type EventBody } from '../../src/core/events';
-import { COMMAND_OUTPUT_SHOWN, COMMAND_OUTPUT_TAIL, Renderer } from '../../src/core/render';
-import type { TaskRequest, TransportKind } from '../../src/core/request';
-import { initialState, reduce, type TaskState } from '../../src/core/taskState';
+import { stamp, type EventBody } from '../../src/core/model/events';
+import { COMMAND_OUTPUT_SHOWN, COMMAND_OUTPUT_TAIL, Renderer } from '../../src/core/text/render';
+import type { TaskRequest, TransportKind } from '../../src/core/model/request';
+import { initialState, reduce, type TaskState } from '../../src/core/model/taskState';
 import { AppServerTransport } from '../../src/core/transports/appServerTransport';
 import { ExecTransport } from '../../src/core/transports/execTransport';
 import { McpServerTransport } from '../../src/core/transports/mcpServerTransport';
 import type { Transport, TransportContext } from '../../src/core/transports/transport';
-import { nullLogger } from '../../src/core/logger';
+import { nullLogger } from '../../src/core/base/logger';
 import { ROOT } from '../helpers/codexHome';
 
 /**

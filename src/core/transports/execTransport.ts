@@ -1,7 +1,7 @@
-import type { ProcessSpec } from '../codexProcess';
+import type { ProcessSpec } from '../process/codexProcess';
 import { anything, arrayOf, type GuardType, nullable, num, oneOf, opt, shape, str, tagged } from './guards';
-import type { EventBody, TokenCounts } from '../events';
-import { tomlValue } from '../request';
+import type { EventBody, TokenCounts } from '../model/events';
+import { tomlValue } from '../model/request';
 import { clip, codexSpec, parseJsonObject, type Transport, type TransportContext, type TransportIO, type TurnInput } from './transport';
 
 /**

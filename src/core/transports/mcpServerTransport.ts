@@ -1,6 +1,6 @@
-import type { ProcessSpec } from '../codexProcess';
+import type { ProcessSpec } from '../process/codexProcess';
 import { arrayOf, bool, type GuardType, nullable, num, opt, recordOf, shape, str } from './guards';
-import type { ApprovalDecision, EventBody, FileChangeEntry, TokenCounts } from '../events';
+import type { ApprovalDecision, EventBody, FileChangeEntry, TokenCounts } from '../model/events';
 import { classify, RpcClient } from './jsonRpc';
 import { errorKind } from './appServerTransport';
 import { clip, codexSpec, parseJsonObject, type Transport, type TransportContext, type TransportIO, type TurnInput } from './transport';

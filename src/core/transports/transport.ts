@@ -1,8 +1,8 @@
-import type { CodexInstallation } from '../codexLocator';
-import type { ProcessSpec } from '../codexProcess';
-import type { ApprovalDecision, EventBody } from '../events';
-import type { Logger } from '../logger';
-import type { ApprovalPolicy, TaskRequest, TransportKind } from '../request';
+import type { CodexInstallation } from '../process/codexLocator';
+import type { ProcessSpec } from '../process/codexProcess';
+import type { ApprovalDecision, EventBody } from '../model/events';
+import type { Logger } from '../base/logger';
+import type { ApprovalPolicy, TaskRequest, TransportKind } from '../model/request';
 
 export interface TransportContext {
   readonly request: TaskRequest;

@@ -1,12 +1,9 @@
 import { BadRequest } from './errors';
 import type * as Schemas from './schemas';
 import type { RequestSchemas, TaskRequestShape } from './schemas';
+import type { ApprovalPolicy, SandboxMode, TransportKind } from './policies';
 
-export const APPROVAL_POLICIES = ['untrusted', 'on-request', 'never'] as const;
-export const SANDBOX_MODES = ['read-only', 'workspace-write', 'danger-full-access'] as const;
-export type ApprovalPolicy = (typeof APPROVAL_POLICIES)[number];
-export type SandboxMode = (typeof SANDBOX_MODES)[number];
-export type TransportKind = 'app-server' | 'exec' | 'mcp-server';
+export { APPROVAL_POLICIES, SANDBOX_MODES, type ApprovalPolicy, type SandboxMode, type TransportKind } from './policies';
 
 export type TaskRequest = TaskRequestShape;
 

@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Logger } from './logger';
+import type { Logger } from '../base/logger';
 import { descendantsOf, isAlive, listProcesses, readProc, signalGroup, signalIfSame, type ProcIdentity } from './procfs';
 
 export interface PidRecord extends ProcIdentity {

@@ -1,8 +1,8 @@
 import { accessSync, constants, existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { execFile } from 'node:child_process';
-import { CodexNotFound, UnsupportedVersion } from './errors';
-import type { TransportKind } from './request';
+import { CodexNotFound, UnsupportedVersion } from '../model/errors';
+import type { TransportKind } from '../model/request';
 
 /** The transport setting: `auto` chooses by version. */
 export type TransportPreference = 'auto' | TransportKind;

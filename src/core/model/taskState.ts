@@ -337,14 +337,3 @@ function finish(s: TaskState, e: Extract<TaskEvent, { type: 'exit' }>): TaskStat
   }
   return next(base, { status: 'completed' });
 }
-
-/** A short human form of a token count: 41234 → "41.2k". */
-export function formatTokens(n: number): string {
-  if (n < 1000) {
-    return String(n);
-  }
-  if (n < 1_000_000) {
-    return `${(n / 1000).toFixed(1).replace(/\.0$/, '')}k`;
-  }
-  return `${(n / 1_000_000).toFixed(1).replace(/\.0$/, '')}M`;
-}

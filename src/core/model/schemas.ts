@@ -8,7 +8,7 @@ import path from 'node:path';
 import * as z from 'zod/mini';
 import en from 'zod/v4/locales/en.js';
 import type { FieldIssue } from './errors';
-import { APPROVAL_POLICIES, SANDBOX_MODES } from './request';
+import { APPROVAL_POLICIES, SANDBOX_MODES } from './policies';
 
 // zod/mini ships no messages: English ones for every issue we do not word ourselves.
 z.config(en());

@@ -1,31 +1,6 @@
-import type { TaskEvent, TokenCounts } from './events';
-import type { TaskState } from './taskState';
-
-const n = (v: number) => v.toLocaleString('en-US');
-
-export function formatDuration(ms: number): string {
-  if (ms < 1000) {
-    return `${Math.round(ms)} ms`;
-  }
-  if (ms < 60_000) {
-    return `${(ms / 1000).toFixed(1)} s`;
-  }
-  const m = Math.floor(ms / 60_000);
-  const s = Math.round((ms % 60_000) / 1000);
-  return `${m} min ${s} s`;
-}
-
-export function formatUsage(t: TokenCounts, contextWindow?: number): string {
-  const parts = [
-    `input ${n(t.input)}${t.cachedInput ? ` (cached ${n(t.cachedInput)})` : ''}`,
-    `output ${n(t.output)}${t.reasoningOutput ? ` (reasoning ${n(t.reasoningOutput)})` : ''}`,
-    `total ${n(t.total)}`,
-  ];
-  if (contextWindow) {
-    parts.push(`${Math.round((100 * t.total) / contextWindow)}% of ${n(contextWindow)} context`);
-  }
-  return parts.join(' · ');
-}
+import type { TaskEvent } from '../model/events';
+import type { TaskState } from '../model/taskState';
+import { formatDuration, formatUsage, withSeparators } from './format';
 
 /**
  * How much of one command's streamed output the channel shows as it arrives: the first 256 KB, then
@@ -200,7 +175,7 @@ export class Renderer {
         return this.line(e.error ? `  → ${e.server}.${e.tool} failed${took}: ${e.error}` : `  → ${e.server}.${e.tool} ok${took}: ${json(e.result)}`);
       }
       case 'tokenUsage':
-        return this.line(`tokens: ${formatUsage(e.last ?? e.total, e.contextWindow ?? s.tokens.contextWindow)}${e.last ? ` · thread total ${n(e.total.total)}` : ' (thread total)'}`);
+        return this.line(`tokens: ${formatUsage(e.last ?? e.total, e.contextWindow ?? s.tokens.contextWindow)}${e.last ? ` · thread total ${withSeparators(e.total.total)}` : ' (thread total)'}`);
       case 'approvalRequest':
         return this.line(
           `approval needed (${e.kind}): ${e.kind === 'command' ? `$ ${e.command ?? '?'}` : (e.changes ?? []).map((c) => c.path).join(', ') || 'a patch'}${e.reason ? ` — ${e.reason}` : ''}`,

@@ -1,20 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { chooseTransport, locateCodex, type CodexInstallation, type TransportPreference } from './codexLocator';
-import { CodexProcess, type ExitInfo } from './codexProcess';
-import { Emitter, type Disposable } from './emitter';
-import { InvalidState, UnknownTask, errorMessage } from './errors';
-import { stamp, type ApprovalDecision, type EventBody, type TaskEvent } from './events';
-import { makeRedactor, type Logger } from './logger';
-import { PidRegistry, type ReapResult } from './pidRegistry';
-import { TreeSampler } from './processTree';
-import { RawLog } from './rawLog';
-import { checkCompatibility, parseTaskRequest, type TransportKind } from './request';
-import { initialState, isFinal, reduce, type TaskState } from './taskState';
-import { AppServerTransport } from './transports/appServerTransport';
-import { ExecTransport } from './transports/execTransport';
-import { McpServerTransport } from './transports/mcpServerTransport';
-import type { Transport, TransportContext, TurnInput } from './transports/transport';
+import { chooseTransport, locateCodex, type CodexInstallation, type TransportPreference } from '../process/codexLocator';
+import { CodexProcess, type ExitInfo } from '../process/codexProcess';
+import { Emitter, type Disposable } from '../base/emitter';
+import { InvalidState, UnknownTask, errorMessage } from '../model/errors';
+import { stamp, type ApprovalDecision, type EventBody, type TaskEvent } from '../model/events';
+import { makeRedactor, type Logger } from '../base/logger';
+import { PidRegistry, type ReapResult } from '../process/pidRegistry';
+import { TreeSampler } from '../process/processTree';
+import { RawLog } from '../io/rawLog';
+import { checkCompatibility, parseTaskRequest, type TransportKind } from '../model/request';
+import { initialState, isFinal, reduce, type TaskState } from '../model/taskState';
+import { AppServerTransport } from '../transports/appServerTransport';
+import { ExecTransport } from '../transports/execTransport';
+import { McpServerTransport } from '../transports/mcpServerTransport';
+import type { Transport, TransportContext, TurnInput } from '../transports/transport';
 
 export interface TaskManagerOptions {
   /** Where raw logs go: one `<id>.jsonl` per task. */

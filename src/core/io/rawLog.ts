@@ -1,6 +1,6 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, writev } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
-import { RawLogUnavailable } from './errors';
+import { RawLogUnavailable } from '../model/errors';
 
 /** Direction of a raw log record: to codex, from its stdout, from its stderr, or our own note. */
 export type RawDirection = 'in' | 'out' | 'err' | 'meta';

@@ -1,9 +1,9 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { LineFramer, type LinePiece } from './framer';
-import type { Logger } from './logger';
+import { LineFramer, type LinePiece } from '../io/framer';
+import type { Logger } from '../base/logger';
 import { readProc, signalGroup, signalIfSame, type ProcIdentity } from './procfs';
 import { ProcessTree, type TreeSampler } from './processTree';
-import type { RawLog } from './rawLog';
+import type { RawLog } from '../io/rawLog';
 
 export interface ProcessSpec {
   readonly executable: string;
