@@ -1,11 +1,13 @@
 import path from 'node:path';
 import * as vscode from 'vscode';
+import { Coalescer } from './core/base/coalesce';
 import { CodexNotFound, errorMessage, isCodexTasksError } from './core/model/errors';
 import { chooseTransport } from './core/process/codexLocator';
 import { pruneRawLogs } from './core/io/retention';
 import { TaskManager } from './core/engine/taskManager';
 import { isFinal } from './core/model/taskState';
 import type { CodexTasksApi } from './vscode/api';
+import { ChannelMeter } from './vscode/channelMeter';
 import { approvalDetails, COMMANDS, registerCommands, requireTrust, showText } from './vscode/commands';
 import { LanguageModelTools } from './vscode/lmTools';
 import { isDemo } from './vscode/demo';
@@ -46,7 +48,9 @@ export function activate(context: vscode.ExtensionContext): CodexTasksApi {
 
   const tree = new TaskTreeProvider(manager);
   const view = vscode.window.createTreeView(VIEW_ID, { treeDataProvider: tree, showCollapseAll: true });
-  const outputs = new OutputChannels(manager);
+  const testing = context.extensionMode === vscode.ExtensionMode.Test;
+  const channels = testing ? new ChannelMeter() : undefined;
+  const outputs = new OutputChannels(manager, channels && ((name) => channels.wrap(vscode.window.createOutputChannel(name))));
   const status = new TokenStatusBar(manager, COMMANDS.focus);
   context.subscriptions.push(tree, view, outputs, status, history, new LanguageModelTools(manager, outputs));
   manager.restore(history.load());
@@ -64,15 +68,8 @@ export function activate(context: vscode.ExtensionContext): CodexTasksApi {
     view.badge = running.length > 0 ? { value: running.length, tooltip: `${running.length} running${approvals ? `, ${approvals} waiting for approval` : ''}` } : undefined;
     void vscode.commands.executeCommand('setContext', CONTEXT.hasTasks, manager.list().length > 0);
   };
-  let badgeTimer: NodeJS.Timeout | undefined;
-  context.subscriptions.push(
-    manager.onDidChangeTask(() => {
-      badgeTimer ??= setTimeout(() => {
-        badgeTimer = undefined;
-        updateBadge();
-      }, 50);
-    }),
-  );
+  const badge = new Coalescer(updateBadge, 50);
+  context.subscriptions.push(badge, manager.onDidChangeTask(() => badge.schedule()));
 
   let codexState = 'unknown';
   const recheckCodex = async () => {
@@ -140,7 +137,7 @@ export function activate(context: vscode.ExtensionContext): CodexTasksApi {
     },
     kill: (id) => manager.kill(id),
     getOutput: (id) => outputs.text(id),
-    testHooks: context.extensionMode === vscode.ExtensionMode.Test ? { tree, view, statusBar: status, outputs, codexState: () => codexState, recheckCodex, log, reaped, storage, registry: manager.registry } : undefined,
+    testHooks: channels ? { tree, view, statusBar: status, outputs, channels, codexState: () => codexState, recheckCodex, log, reaped, storage, registry: manager.registry } : undefined,
   };
   return api;
 }

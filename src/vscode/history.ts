@@ -1,7 +1,8 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import type * as vscode from 'vscode';
+import { Coalescer } from '../core/base/coalesce';
 import type { TaskManager } from '../core/engine/taskManager';
+import { writeFileAtomic } from '../core/io/atomicFile';
 import { isFinal, type TaskState } from '../core/model/taskState';
 
 const KEY = 'codexTasks.history';
@@ -17,7 +18,7 @@ const MAX = 200;
  * registry reaps what it left running.
  */
 export class History implements vscode.Disposable {
-  private timer: NodeJS.Timeout | undefined;
+  private readonly saveSoon = new Coalescer(() => this.save(), 200);
   private readonly sub: vscode.Disposable;
 
   constructor(
@@ -28,10 +29,7 @@ export class History implements vscode.Disposable {
     this.sub = manager.onDidChangeTask(({ event }) => {
       // Saved when a task starts, ends or goes away, never per streamed delta.
       if (!event || event.type === 'spawned' || event.type === 'exit' || event.type === 'sessionIdle') {
-        this.timer ??= setTimeout(() => {
-          this.timer = undefined;
-          this.save();
-        }, 200);
+        this.saveSoon.schedule();
       }
     });
   }
@@ -60,10 +58,7 @@ export class History implements vscode.Disposable {
       .sort((a, b) => (b.endedAt ?? b.createdAt) - (a.endedAt ?? a.createdAt))
       .slice(0, MAX);
     try {
-      mkdirSync(path.dirname(this.file), { recursive: true, mode: 0o700 });
-      const tmp = `${this.file}.${process.pid}.tmp`;
-      writeFileSync(tmp, JSON.stringify(tasks), { mode: 0o600 });
-      renameSync(tmp, this.file);
+      writeFileAtomic(this.file, JSON.stringify(tasks));
     } catch {
       // The memento below still has it.
     }
@@ -72,8 +67,6 @@ export class History implements vscode.Disposable {
 
   dispose(): void {
     this.sub.dispose();
-    if (this.timer) {
-      clearTimeout(this.timer);
-    }
+    this.saveSoon.dispose();
   }
 }

@@ -8,7 +8,7 @@ import { isFinal, type TaskState } from '../core/model/taskState';
 import { requireTrust } from './commands';
 import type { OutputChannels } from './outputChannels';
 import { readSettings } from './settings';
-import { firstLine } from './taskTree';
+import { firstLine } from '../core/model/truncate';
 
 /** Tools chat agents call: the seed's run_in_background / BashOutput / KillShell, on the same engine. */
 export const TOOL_NAMES = ['codexTasks_start', 'codexTasks_status', 'codexTasks_output', 'codexTasks_kill', 'codexTasks_list'] as const;

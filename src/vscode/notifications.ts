@@ -3,7 +3,7 @@ import type { ApprovalDecision } from '../core/model/events';
 import type { TaskChange, TaskManager } from '../core/engine/taskManager';
 import type { PendingApproval, TaskState } from '../core/model/taskState';
 import { SECTION } from './settings';
-import { firstLine } from './taskTree';
+import { firstLine } from '../core/model/truncate';
 
 export type NotifyMode = 'off' | 'whenUnfocused' | 'always';
 

@@ -1,6 +1,8 @@
 import * as vscode from 'vscode';
 import { isFinal, type TaskState, type TaskStatus } from '../core/model/taskState';
+import { firstLine } from '../core/model/truncate';
 import { formatDuration, formatTokens, formatUsage } from '../core/text/format';
+import { Coalescer } from '../core/base/coalesce';
 import type { TaskManager } from '../core/engine/taskManager';
 
 export const VIEW_ID = 'codexTasks.tasks';
@@ -38,11 +40,6 @@ export function contextValueOf(s: TaskState): string {
 export function iconOf(s: TaskState): vscode.ThemeIcon {
   const [id, color] = ICONS[s.status];
   return new vscode.ThemeIcon(id, color ? new vscode.ThemeColor(color) : undefined);
-}
-
-export function firstLine(prompt: string, max = 80): string {
-  const line = prompt.trim().split('\n')[0].trim();
-  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }
 
 export function descriptionOf(s: TaskState, now = Date.now()): string {
@@ -136,7 +133,7 @@ export class TaskTreeProvider implements vscode.TreeDataProvider<TaskNode>, vsco
   private readonly nodes = new Map<string, TaskNode>();
   private readonly signatures = new Map<string, string>();
   private readonly pending = new Set<string>();
-  private timer: NodeJS.Timeout | undefined;
+  private readonly refresh = new Coalescer(() => this.flush(), 100);
   private readonly sub: { dispose(): void };
   private readonly lastState = new Map<string, TaskState>();
 
@@ -170,11 +167,10 @@ export class TaskTreeProvider implements vscode.TreeDataProvider<TaskNode>, vsco
     } else {
       this.pending.add(task.id);
     }
-    this.timer ??= setTimeout(() => this.flush(), 100);
+    this.refresh.schedule();
   }
 
   private flush(): void {
-    this.timer = undefined;
     if (this.pending.has('')) {
       this._onDidChangeTreeData.fire(undefined);
     } else {
@@ -244,9 +240,7 @@ export class TaskTreeProvider implements vscode.TreeDataProvider<TaskNode>, vsco
 
   dispose(): void {
     this.sub.dispose();
-    if (this.timer) {
-      clearTimeout(this.timer);
-    }
+    this.refresh.dispose();
     this._onDidChangeTreeData.dispose();
   }
 }

@@ -1,3 +1,5 @@
+import type { Logger } from './logger';
+
 export interface Disposable {
   dispose(): void;
 }
@@ -5,6 +7,9 @@ export interface Disposable {
 /** A minimal typed event emitter with VS Code's `event(listener) → Disposable` shape, without vscode. */
 export class Emitter<T> {
   private listeners = new Set<(value: T) => void>();
+
+  /** `logger` hears of a listener that throws: it must not stop the others or the engine, nor go unseen. */
+  constructor(private readonly logger: Pick<Logger, 'error'>) {}
 
   readonly event = (listener: (value: T) => void): Disposable => {
     this.listeners.add(listener);
@@ -15,8 +20,8 @@ export class Emitter<T> {
     for (const l of [...this.listeners]) {
       try {
         l(value);
-      } catch {
-        // A failing listener must not stop the others or the engine.
+      } catch (e) {
+        this.logger.error(`a listener failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
       }
     }
   }

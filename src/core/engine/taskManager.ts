@@ -10,6 +10,7 @@ import { PidRegistry, type ReapResult } from '../process/pidRegistry';
 import { TreeSampler } from '../process/processTree';
 import { RawLog } from '../io/rawLog';
 import { checkCompatibility, parseTaskRequest, type TransportKind } from '../model/request';
+import { truncate } from '../model/truncate';
 import { initialState, isFinal, reduce, type TaskState } from '../model/taskState';
 import { AppServerTransport } from '../transports/appServerTransport';
 import { ExecTransport } from '../transports/execTransport';
@@ -26,8 +27,6 @@ export interface TaskManagerOptions {
   readonly settings: () => ManagerSettings;
   /** Environment for codex (default: this process's). Never logged. */
   readonly env?: NodeJS.ProcessEnv;
-  /** Builds a transport; tests and later transports plug in here. */
-  readonly transportFactory?: (kind: TransportKind, ctx: TransportContext) => Transport;
 }
 
 export interface ManagerSettings {
@@ -47,7 +46,7 @@ export interface TaskChange {
   readonly event?: TaskEvent;
 }
 
-export function defaultTransportFactory(kind: TransportKind, ctx: TransportContext): Transport {
+function createTransport(kind: TransportKind, ctx: TransportContext): Transport {
   switch (kind) {
     case 'exec':
       return new ExecTransport(ctx);
@@ -90,8 +89,8 @@ class TaskRunner {
 export class TaskManager implements Disposable {
   private readonly tasks = new Map<string, TaskRunner>();
   private readonly queue: { runner: TaskRunner; input: TurnInput }[] = [];
-  private readonly _onDidChangeTask = new Emitter<TaskChange>();
-  readonly onDidChangeTask = this._onDidChangeTask.event;
+  private readonly _onDidChangeTask: Emitter<TaskChange>;
+  readonly onDidChangeTask: Emitter<TaskChange>['event'];
   private readonly sampler = new TreeSampler();
   readonly registry: PidRegistry;
   private readonly installs = new Map<string, Promise<CodexInstallation>>();
@@ -100,6 +99,8 @@ export class TaskManager implements Disposable {
   private disposed = false;
 
   constructor(private readonly opts: TaskManagerOptions) {
+    this._onDidChangeTask = new Emitter<TaskChange>(opts.logger);
+    this.onDidChangeTask = this._onDidChangeTask.event;
     this.env = opts.env ?? process.env;
     this.redact = makeRedactor(this.env);
     this.registry = new PidRegistry(path.join(opts.stateDir, 'pids.json'), opts.logger);
@@ -187,11 +188,11 @@ export class TaskManager implements Disposable {
       env: { ...this.env, ...install.env },
       logger: this.opts.logger,
     };
-    const transport = (this.opts.transportFactory ?? defaultTransportFactory)(kind, ctx);
+    const transport = createTransport(kind, ctx);
     const logPath = path.join(this.opts.logDir, `${id}.jsonl`);
     const ref: { runner?: TaskRunner } = {};
     const log = new RawLog(logPath, (e) => this.rawLogFailed(ref.runner, logPath, e));
-    log.meta({ event: 'task', id, transport: kind, codexVersion: install.version, executable: install.executable, request: { ...request, prompt: request.prompt.length > 2000 ? `${request.prompt.slice(0, 2000)}…` : request.prompt } });
+    log.meta({ event: 'task', id, transport: kind, codexVersion: install.version, executable: install.executable, request: { ...request, prompt: truncate(request.prompt, 2000) } });
     const runner = new TaskRunner({ ...initialState(id, request), transport: kind, codexVersion: install.version, rawLogPath: logPath }, transport, install, log);
     ref.runner = runner;
     this.tasks.set(id, runner);
@@ -229,7 +230,7 @@ export class TaskManager implements Disposable {
     }
     const request = runner.state.request;
     const compat = checkCompatibility(request, kind);
-    runner.transport = (this.opts.transportFactory ?? defaultTransportFactory)(kind, { request, install, effectivePolicy: compat.effectivePolicy, env: { ...this.env, ...install.env }, logger: this.opts.logger });
+    runner.transport = createTransport(kind, { request, install, effectivePolicy: compat.effectivePolicy, env: { ...this.env, ...install.env }, logger: this.opts.logger });
     runner.install = install;
     const logPath = runner.state.rawLogPath ?? path.join(this.opts.logDir, `${runner.state.id}.jsonl`);
     runner.log = new RawLog(logPath, (e) => this.rawLogFailed(runner, logPath, e));

@@ -87,7 +87,6 @@ export type TaskEvent = { readonly at: number } & (
     }
 );
 
-export type TaskEventType = TaskEvent['type'];
 /** Distributes over the union so that `EventInit<'x'>` keeps that member's own fields. */
 type Without<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 export type EventBody = Without<TaskEvent, 'at'>;
@@ -100,5 +99,3 @@ export function stamp(e: EventBody, at = Date.now()): TaskEvent {
   (e as { at?: number }).at = at;
   return e as TaskEvent;
 }
-
-export const ZERO_TOKENS: TokenCounts = { input: 0, cachedInput: 0, output: 0, reasoningOutput: 0, total: 0 };

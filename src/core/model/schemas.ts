@@ -9,6 +9,7 @@ import * as z from 'zod/mini';
 import en from 'zod/v4/locales/en.js';
 import type { FieldIssue } from './errors';
 import { APPROVAL_POLICIES, SANDBOX_MODES } from './policies';
+import { truncate } from './truncate';
 
 // zod/mini ships no messages: English ones for every issue we do not word ourselves.
 z.config(en());
@@ -22,7 +23,7 @@ function describe(v: unknown): string {
     return 'null';
   }
   if (typeof v === 'string') {
-    return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
+    return JSON.stringify(truncate(v, 40));
   }
   return Array.isArray(v) ? 'an array' : typeof v;
 }

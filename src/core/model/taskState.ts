@@ -1,5 +1,6 @@
 import type { ApprovalKind, FileChangeEntry, TaskEvent, TokenCounts, TurnEndStatus } from './events';
 import type { TaskRequest, TransportKind } from './request';
+import { oneLine } from './truncate';
 
 export type TaskStatus =
   | 'queued'
@@ -110,13 +111,6 @@ export function initialState(id: string, request: TaskRequest, createdAt = Date.
   };
 }
 
-function shorten(s: string, n = 80): string {
-  // Only the head can be shown: a 1 MB heredoc command costs no more than a short one.
-  const head = s.length > 4 * n ? s.slice(0, 4 * n) : s;
-  const one = /\s/.test(head) ? head.replace(/\s+/g, ' ').trim() : head;
-  return one.length > n ? `${one.slice(0, n - 1)}…` : head !== s ? `${one}…` : one;
-}
-
 function withoutKey<T>(rec: Readonly<Record<string, T>>, key: string): Record<string, T> {
   if (!(key in rec)) {
     return rec as Record<string, T>;
@@ -207,7 +201,7 @@ export function reduce(s: TaskState, e: TaskEvent): TaskState {
       }
       return s.activity === 'answering' ? s : next(s, { activity: latestActive(s.active) ?? 'answering' });
     case 'commandBegin': {
-      const label = `$ ${shorten(e.command)}`;
+      const label = `$ ${oneLine(e.command)}`;
       return next(s, { active: { ...s.active, [e.itemId]: label }, activity: label });
     }
     case 'commandOutput':
@@ -255,7 +249,7 @@ export function reduce(s: TaskState, e: TaskEvent): TaskState {
         changes: e.changes,
         at: e.at,
       };
-      const what = e.kind === 'command' ? `$ ${shorten(e.command ?? 'command', 60)}` : 'a patch';
+      const what = e.kind === 'command' ? `$ ${oneLine(e.command ?? 'command', 60)}` : 'a patch';
       return next(s, {
         pendingApprovals: [...s.pendingApprovals.filter((a) => a.requestId !== e.requestId), p],
         status: s.status === 'running' ? 'needsApproval' : s.status,
@@ -277,7 +271,7 @@ export function reduce(s: TaskState, e: TaskEvent): TaskState {
     case 'error':
       if (e.willRetry) {
         // Codex retries on its own ("Reconnecting... 2/5"): show it so the user can decide to kill.
-        return next(s, { activity: shorten(e.message, 100) });
+        return next(s, { activity: oneLine(e.message, 100) });
       }
       return next(s, { error: { message: e.message, kind: e.kind } });
     case 'turnEnd': {

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { LineFramer, type LinePiece } from '../io/framer';
+import { truncate } from '../model/truncate';
 import type { Logger } from '../base/logger';
 import { readProc, signalGroup, signalIfSame, type ProcIdentity } from './procfs';
 import { ProcessTree, type TreeSampler } from './processTree';
@@ -203,7 +204,7 @@ export class CodexProcess {
   }
 
   static start(spec: ProcessSpec, log: RawLog, hooks: ProcessHooks, opts: { logger: Logger; graceMs: number; sampler?: TreeSampler; redact?: (s: string) => string }): CodexProcess {
-    log.meta({ event: 'spawn', executable: spec.executable, args: spec.args.map((a) => (a.length > 200 ? `${a.slice(0, 200)}…(${a.length} chars)` : a)), cwd: spec.cwd });
+    log.meta({ event: 'spawn', executable: spec.executable, args: spec.args.map((a) => truncate(a, 200, (_cut, length) => `(${length} chars)`)), cwd: spec.cwd });
     const child = spawnCodex(spec);
     if (child.pid === undefined) {
       // Spawn failed (ENOENT, EACCES): Node reports it as an 'error' event; no process exists.
@@ -215,10 +216,6 @@ export class CodexProcess {
 
   get pid(): number {
     return this.identity.pid;
-  }
-
-  get exit(): ExitInfo | undefined {
-    return this.exitInfo;
   }
 
   get running(): boolean {

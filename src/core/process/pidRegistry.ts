@@ -1,5 +1,5 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../io/atomicFile';
 import type { Logger } from '../base/logger';
 import { descendantsOf, isAlive, listProcesses, readProc, signalGroup, signalIfSame, type ProcIdentity } from './procfs';
 
@@ -43,10 +43,7 @@ export class PidRegistry {
 
   private save(): void {
     try {
-      mkdirSync(path.dirname(this.file), { recursive: true, mode: 0o700 });
-      const tmp = `${this.file}.${process.pid}.tmp`;
-      writeFileSync(tmp, JSON.stringify(this.records), { mode: 0o600 });
-      renameSync(tmp, this.file);
+      writeFileAtomic(this.file, JSON.stringify(this.records));
     } catch (e) {
       this.logger.warn(`could not write the pid registry ${this.file}: ${(e as Error).message}`);
     }

@@ -1,3 +1,4 @@
+import { Coalescer } from '../base/coalesce';
 import { descendantsOf, isAlive, listProcesses, ownPgid, ownSid, type ProcIdentity, type ProcInfo } from './procfs';
 
 /**
@@ -78,18 +79,13 @@ function isSameLive(p: ProcInfo, snapshot: readonly ProcInfo[]): boolean {
 export class TreeSampler {
   private readonly trees = new Set<ProcessTree>();
   private timer: NodeJS.Timeout | undefined;
-
-  private kicked: NodeJS.Timeout | undefined;
+  private readonly soon = new Coalescer(() => this.tick(), 100, true);
 
   constructor(private readonly intervalMs = 500) {}
 
   /** Samples soon: a command just started, and its processes should be seen while they are ours. */
-  kick(delayMs = 100): void {
-    this.kicked ??= setTimeout(() => {
-      this.kicked = undefined;
-      this.tick();
-    }, delayMs);
-    this.kicked.unref();
+  kick(): void {
+    this.soon.schedule();
   }
 
   watch(tree: ProcessTree): { dispose(): void } {

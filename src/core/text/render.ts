@@ -1,5 +1,6 @@
 import type { TaskEvent } from '../model/events';
 import type { TaskState } from '../model/taskState';
+import { truncate } from '../model/truncate';
 import { formatDuration, formatUsage, withSeparators } from './format';
 
 /**
@@ -49,7 +50,7 @@ class Tail {
 }
 
 function clipText(s: string, max: number): string {
-  return s.length > max ? `${s.slice(0, max)}… (${s.length - max} more chars in the raw log)` : s;
+  return truncate(s, max, (cut) => ` (${cut} more chars in the raw log)`);
 }
 
 function json(v: unknown, max = 400): string {

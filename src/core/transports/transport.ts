@@ -3,6 +3,7 @@ import type { ProcessSpec } from '../process/codexProcess';
 import type { ApprovalDecision, EventBody } from '../model/events';
 import type { Logger } from '../base/logger';
 import type { ApprovalPolicy, TaskRequest, TransportKind } from '../model/request';
+import { truncate } from '../model/truncate';
 
 export interface TransportContext {
   readonly request: TaskRequest;
@@ -82,5 +83,5 @@ export function parseJsonObject(line: string): Record<string, unknown> | undefin
 
 /** Keeps an unknown line short enough to show and store in state, but says how long it was. */
 export function clip(line: string, max = 2000): string {
-  return line.length > max ? `${line.slice(0, max)}… (${line.length} chars)` : line;
+  return truncate(line, max, (_cut, length) => ` (${length} chars)`);
 }
