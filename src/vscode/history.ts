@@ -3,10 +3,13 @@ import type * as vscode from 'vscode';
 import { Coalescer } from '../core/base/coalesce';
 import type { TaskManager } from '../core/engine/taskManager';
 import { writeFileAtomic } from '../core/io/atomicFile';
-import { isFinal, type TaskState } from '../core/model/taskState';
+import { stamp, type TaskEvent } from '../core/model/events';
+import { isFinal, reduce, type TaskState } from '../core/model/taskState';
 
 const KEY = 'codexTasks.history';
 const MAX = 200;
+/** The events after which the history is written: a task's start and end, the engine's own changes. */
+const SAVED_ON: ReadonlySet<TaskEvent['type']> = new Set(['prepared', 'queued', 'starting', 'spawned', 'dequeued', 'resumed', 'exit', 'sessionIdle', 'sessionClosed']);
 
 /**
  * Finished tasks (state, tokens, raw log path) kept per workspace, so that they survive a window
@@ -19,19 +22,23 @@ const MAX = 200;
  */
 export class History implements vscode.Disposable {
   private readonly saveSoon = new Coalescer(() => this.save(), 200);
-  private readonly sub: vscode.Disposable;
+  private readonly subs: vscode.Disposable[];
 
   constructor(
     private readonly memento: vscode.Memento,
     private readonly manager: TaskManager,
     private readonly file: string,
   ) {
-    this.sub = manager.onDidChangeTask(({ event }) => {
-      // Saved when a task starts, ends or goes away, never per streamed delta.
-      if (!event || event.type === 'spawned' || event.type === 'exit' || event.type === 'sessionIdle') {
-        this.saveSoon.schedule();
-      }
-    });
+    // Saved when a task is listed, starts, ends or goes away, never per streamed delta.
+    this.subs = [
+      manager.onDidChangeTask(({ event }) => {
+        if (SAVED_ON.has(event.type)) {
+          this.saveSoon.schedule();
+        }
+      }),
+      manager.onDidAddTask(() => this.saveSoon.schedule()),
+      manager.onDidRemoveTask(() => this.saveSoon.schedule()),
+    ];
   }
 
   load(): TaskState[] {
@@ -53,7 +60,7 @@ export class History implements vscode.Disposable {
     const reason = closing ? 'window closed' : 'the extension host stopped while it ran';
     const tasks = this.manager
       .list()
-      .map((t): TaskState => (isFinal(t.status) ? t : { ...t, status: 'interrupted', endReason: reason, endedAt: now, activity: undefined, active: {}, pendingApprovals: [] }))
+      .map((t) => reduce(t, stamp({ type: 'abandoned', reason }, now)))
       .filter((t) => isFinal(t.status))
       .sort((a, b) => (b.endedAt ?? b.createdAt) - (a.endedAt ?? a.createdAt))
       .slice(0, MAX);
@@ -66,7 +73,7 @@ export class History implements vscode.Disposable {
   }
 
   dispose(): void {
-    this.sub.dispose();
+    this.subs.forEach((s) => s.dispose());
     this.saveSoon.dispose();
   }
 }

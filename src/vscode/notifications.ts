@@ -43,9 +43,6 @@ export class Notifications implements vscode.Disposable {
   }
 
   private onChange({ task, event }: TaskChange): void {
-    if (!event) {
-      return;
-    }
     if (event.type === 'approvalRequest') {
       const a = task.pendingApprovals.find((p) => p.requestId === event.requestId);
       if (a && notifyMode() !== 'off') {

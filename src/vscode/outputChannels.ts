@@ -36,20 +36,17 @@ export class OutputChannels implements vscode.Disposable {
   private readonly outputs = new Map<string, TaskOutput>();
   private readonly dirty = new Set<string>();
   private readonly flushSoon = new Coalescer(() => this.flush(), FLUSH_MS);
-  private readonly sub: { dispose(): void };
+  private readonly subs: { dispose(): void }[];
 
   constructor(
     private readonly manager: TaskManager,
     /** Makes a task's channel (the test hooks count what is appended through it). */
     private readonly createChannel: (name: string) => vscode.OutputChannel = (name) => vscode.window.createOutputChannel(name),
   ) {
-    this.sub = manager.onDidChangeTask(({ task, event }) => {
-      if (event) {
-        this.onEvent(task, event);
-      } else if (!manager.get(task.id)) {
-        this.drop(task.id);
-      }
-    });
+    this.subs = [
+      manager.onDidChangeTask(({ task, event }) => this.onEvent(task, event)),
+      manager.onDidRemoveTask((task) => this.drop(task.id)),
+    ];
   }
 
   private output(task: TaskState): TaskOutput {
@@ -63,6 +60,9 @@ export class OutputChannels implements vscode.Disposable {
   }
 
   private onEvent(task: TaskState, event: TaskEvent): void {
+    if (!this.manager.get(task.id)) {
+      return; // removed (an idle session's codex ending afterwards): its output is gone with it
+    }
     const o = this.output(task);
     const text = o.renderer.render(event, task);
     if (!text) {
@@ -153,7 +153,7 @@ export class OutputChannels implements vscode.Disposable {
   }
 
   dispose(): void {
-    this.sub.dispose();
+    this.subs.forEach((s) => s.dispose());
     this.flushSoon.dispose();
     this.flush(true);
     for (const o of this.outputs.values()) {

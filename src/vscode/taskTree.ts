@@ -134,39 +134,41 @@ export class TaskTreeProvider implements vscode.TreeDataProvider<TaskNode>, vsco
   private readonly signatures = new Map<string, string>();
   private readonly pending = new Set<string>();
   private readonly refresh = new Coalescer(() => this.flush(), 100);
-  private readonly sub: { dispose(): void };
+  private readonly subs: { dispose(): void }[];
   private readonly lastState = new Map<string, TaskState>();
 
   constructor(private readonly manager: TaskManager) {
-    this.sub = manager.onDidChangeTask(({ task }) => this.changed(task));
+    this.subs = [
+      manager.onDidChangeTask(({ task }) => this.changed(task)),
+      manager.onDidAddTask(() => this.rootChanged()),
+      manager.onDidRemoveTask((task) => {
+        this.nodes.delete(task.id);
+        this.signatures.delete(task.id);
+        this.lastState.delete(task.id);
+        this.rootChanged();
+      }),
+    ];
+  }
+
+  private rootChanged(): void {
+    this.pending.add('');
+    this.refresh.schedule();
   }
 
   private changed(task: TaskState): void {
-    const known = this.manager.get(task.id) !== undefined;
     // Streamed output leaves the state as it was (the same object): nothing on the row can change.
-    if (known && this.lastState.get(task.id) === task) {
+    // A change after removal (an idle session's codex ending) has no row.
+    if (this.lastState.get(task.id) === task || this.manager.get(task.id) === undefined) {
       return;
     }
-    if (known) {
-      this.lastState.set(task.id, task);
-    } else {
-      this.lastState.delete(task.id);
-    }
+    this.lastState.set(task.id, task);
     const sig = rowSignature(task);
-    if (known && this.signatures.get(task.id) === sig && this.nodes.has(task.id)) {
+    if (this.signatures.get(task.id) === sig && this.nodes.has(task.id)) {
       return;
     }
     this.signatures.set(task.id, sig);
-    if (!known || !this.nodes.has(task.id)) {
-      // A task appeared or went away: the root list changes.
-      if (!known) {
-        this.nodes.delete(task.id);
-        this.signatures.delete(task.id);
-      }
-      this.pending.add('');
-    } else {
-      this.pending.add(task.id);
-    }
+    // A row not shown yet comes with the next refresh of the root.
+    this.pending.add(this.nodes.has(task.id) ? task.id : '');
     this.refresh.schedule();
   }
 
@@ -239,7 +241,7 @@ export class TaskTreeProvider implements vscode.TreeDataProvider<TaskNode>, vsco
   }
 
   dispose(): void {
-    this.sub.dispose();
+    this.subs.forEach((s) => s.dispose());
     this.refresh.dispose();
     this._onDidChangeTreeData.dispose();
   }

@@ -42,8 +42,8 @@ export interface ManagerSettings {
 
 export interface TaskChange {
   readonly task: TaskState;
-  /** The event that caused the change; absent for changes the manager makes itself (queue, remove). */
-  readonly event?: TaskEvent;
+  /** The event that caused the change (codex's, or the engine's own: queued, starting, …). */
+  readonly event: TaskEvent;
 }
 
 function createTransport(kind: TransportKind, ctx: TransportContext): Transport {
@@ -90,7 +90,14 @@ export class TaskManager implements Disposable {
   private readonly tasks = new Map<string, TaskRunner>();
   private readonly queue: { runner: TaskRunner; input: TurnInput }[] = [];
   private readonly _onDidChangeTask: Emitter<TaskChange>;
+  /** Every change of a listed task's state, with the event behind it. */
   readonly onDidChangeTask: Emitter<TaskChange>['event'];
+  private readonly _onDidAddTask: Emitter<TaskState>;
+  /** A task was listed (started, or restored from the history). */
+  readonly onDidAddTask: Emitter<TaskState>['event'];
+  private readonly _onDidRemoveTask: Emitter<TaskState>;
+  /** A task was removed from the list (its last state). */
+  readonly onDidRemoveTask: Emitter<TaskState>['event'];
   private readonly sampler = new TreeSampler();
   readonly registry: PidRegistry;
   private readonly installs = new Map<string, Promise<CodexInstallation>>();
@@ -101,6 +108,10 @@ export class TaskManager implements Disposable {
   constructor(private readonly opts: TaskManagerOptions) {
     this._onDidChangeTask = new Emitter<TaskChange>(opts.logger);
     this.onDidChangeTask = this._onDidChangeTask.event;
+    this._onDidAddTask = new Emitter<TaskState>(opts.logger);
+    this.onDidAddTask = this._onDidAddTask.event;
+    this._onDidRemoveTask = new Emitter<TaskState>(opts.logger);
+    this.onDidRemoveTask = this._onDidRemoveTask.event;
     this.env = opts.env ?? process.env;
     this.redact = makeRedactor(this.env);
     this.registry = new PidRegistry(path.join(opts.stateDir, 'pids.json'), opts.logger);
@@ -193,10 +204,11 @@ export class TaskManager implements Disposable {
     const ref: { runner?: TaskRunner } = {};
     const log = new RawLog(logPath, (e) => this.rawLogFailed(ref.runner, logPath, e));
     log.meta({ event: 'task', id, transport: kind, codexVersion: install.version, executable: install.executable, request: { ...request, prompt: truncate(request.prompt, 2000) } });
-    const runner = new TaskRunner({ ...initialState(id, request), transport: kind, codexVersion: install.version, rawLogPath: logPath }, transport, install, log);
+    const runner = new TaskRunner(initialState(id, request), transport, install, log);
     ref.runner = runner;
     this.tasks.set(id, runner);
-    this.fire(runner);
+    this._onDidAddTask.fire(runner.state);
+    this.apply(runner, { type: 'prepared', transport: kind, codexVersion: install.version, rawLogPath: logPath });
     for (const w of compat.warnings) {
       this.apply(runner, { type: 'warning', message: w });
     }
@@ -215,7 +227,7 @@ export class TaskManager implements Disposable {
         const runner = new TaskRunner(s, undefined as unknown as Transport, undefined as unknown as CodexInstallation, undefined as unknown as RawLog);
         runner.restored = true;
         this.tasks.set(s.id, runner);
-        this.fire(runner);
+        this._onDidAddTask.fire(runner.state);
       }
     }
   }
@@ -234,8 +246,8 @@ export class TaskManager implements Disposable {
     runner.install = install;
     const logPath = runner.state.rawLogPath ?? path.join(this.opts.logDir, `${runner.state.id}.jsonl`);
     runner.log = new RawLog(logPath, (e) => this.rawLogFailed(runner, logPath, e));
-    runner.state = { ...runner.state, rawLogPath: logPath };
     runner.restored = false;
+    this.apply(runner, { type: 'prepared', transport: kind, codexVersion: install.version, rawLogPath: logPath });
   }
 
   /** Continues a finished task's thread with a new prompt. */
@@ -258,13 +270,11 @@ export class TaskManager implements Disposable {
     const proc = runner.proc;
     if (runner.idle && proc?.running && runner.transport.continueInProcess) {
       runner.idle = false;
-      runner.state = { ...runner.state, status: 'running', endReason: undefined, error: undefined, endedAt: undefined };
-      this.fire(runner);
+      this.apply(runner, { type: 'resumed' });
       runner.transport.continueInProcess(proc, { prompt, threadId: runner.state.threadId }, (e) => this.apply(runner, e));
       return runner.state;
     }
-    runner.state = { ...runner.state, status: 'queued', endReason: undefined, error: undefined, exit: undefined };
-    this.fire(runner);
+    this.apply(runner, { type: 'queued' });
     this.enqueue(runner, { prompt, threadId: runner.state.threadId, resume: true });
     return runner.state;
   }
@@ -275,9 +285,8 @@ export class TaskManager implements Disposable {
     const q = this.queue.findIndex((e) => e.runner === runner);
     if (q >= 0) {
       this.queue.splice(q, 1);
-      runner.state = { ...runner.state, status: 'killed', endReason: reason, endedAt: Date.now() };
       runner.log.meta({ event: 'dequeued', reason });
-      this.fire(runner);
+      this.apply(runner, { type: 'dequeued', reason });
       return runner.state;
     }
     if (runner.proc?.running) {
@@ -343,7 +352,7 @@ export class TaskManager implements Disposable {
       void runner.proc.kill({ graceful: () => runner.proc?.endStdin(), graceMs: this.opts.settings().killGraceMs });
     }
     this.tasks.delete(id);
-    this._onDidChangeTask.fire({ task: { ...runner.state } });
+    this._onDidRemoveTask.fire(runner.state);
   }
 
   /** Stops codex processes an earlier session left running (crash, killed host). */
@@ -355,8 +364,7 @@ export class TaskManager implements Disposable {
   async shutdown(reason = 'window closed'): Promise<void> {
     this.disposed = true;
     for (const { runner } of this.queue.splice(0)) {
-      runner.state = { ...runner.state, status: 'interrupted', endReason: reason, endedAt: Date.now() };
-      this.fire(runner);
+      this.apply(runner, { type: 'dequeued', reason });
     }
     await this.killAll(reason);
     const grace = this.opts.settings().killGraceMs;
@@ -366,7 +374,11 @@ export class TaskManager implements Disposable {
   }
 
   dispose(): Promise<void> {
-    return this.shutdown().finally(() => this._onDidChangeTask.dispose());
+    return this.shutdown().finally(() => {
+      this._onDidChangeTask.dispose();
+      this._onDidAddTask.dispose();
+      this._onDidRemoveTask.dispose();
+    });
   }
 
   // -------------------------------------------------------------------------------------------
@@ -406,8 +418,7 @@ export class TaskManager implements Disposable {
   }
 
   private runTurn(runner: TaskRunner, input: TurnInput): void {
-    runner.state = { ...runner.state, status: 'starting' };
-    this.fire(runner);
+    this.apply(runner, { type: 'starting' });
     const spec = runner.transport.spec(input);
     const emit = (e: EventBody) => this.apply(runner, e);
     let proc: CodexProcess;
@@ -441,8 +452,6 @@ export class TaskManager implements Disposable {
       this.opts.logger.error(`task ${runner.state.id}: ${errorMessage(e)}`);
       emit({ type: 'error', message: `${errorMessage(e)}: ${spec.executable}`, kind: 'spawnFailed', willRetry: false });
       emit({ type: 'exit', code: null, signal: null, killedByUs: false, stderrTail: '' });
-      runner.state = { ...runner.state, status: 'failed' };
-      this.fire(runner);
       this.pump();
       return;
     }
@@ -478,8 +487,7 @@ export class TaskManager implements Disposable {
     if (runner.idle) {
       // The idle session ended (removed, window closed, or codex quit): the task's result stands.
       runner.idle = false;
-      runner.state = { ...runner.state, exit: { code: exit.code, signal: exit.signal } };
-      this.fire(runner);
+      this.apply(runner, { type: 'sessionClosed', code: exit.code, signal: exit.signal });
       this.pump();
       return;
     }
@@ -508,9 +516,5 @@ export class TaskManager implements Disposable {
     }
     runner.state = reduce(runner.state, event);
     this._onDidChangeTask.fire({ task: runner.state, event });
-  }
-
-  private fire(runner: TaskRunner): void {
-    this._onDidChangeTask.fire({ task: runner.state });
   }
 }

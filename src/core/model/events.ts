@@ -73,6 +73,21 @@ export type TaskEvent = { readonly at: number } & (
   /** Anything a transport could not parse or does not know: kept verbatim and counted, never dropped. */
   | { readonly type: 'unknown'; readonly raw: string; readonly reason: string }
   | { readonly type: 'stopping'; readonly reason: string }
+  // What the engine itself does with a task (no codex line behind these):
+  /** The task has a codex, a transport and a raw log (at start, and when a restored task is followed up). */
+  | { readonly type: 'prepared'; readonly transport: TransportKind; readonly codexVersion: string; readonly rawLogPath: string }
+  /** Waiting for a slot under the concurrency cap (a follow-up queued behind running tasks, too). */
+  | { readonly type: 'queued' }
+  /** Out of the queue: codex is being started for the next turn. */
+  | { readonly type: 'starting' }
+  /** Taken out of the queue before it ever started (killed, or the window closed). */
+  | { readonly type: 'dequeued'; readonly reason: string }
+  /** A follow-up turn on the process that held the idle session (mcp-server). */
+  | { readonly type: 'resumed' }
+  /** The idle session's codex ended (task removed, window closed, or codex quit): the task's result stands. */
+  | { readonly type: 'sessionClosed'; readonly code: number | null; readonly signal: string | null }
+  /** How a running task is recorded when the extension host goes away under it: interrupted. */
+  | { readonly type: 'abandoned'; readonly reason: string }
   /** The turn is over and codex stays up, idle, holding the session for a follow-up (mcp-server). */
   | { readonly type: 'sessionIdle' }
   | {

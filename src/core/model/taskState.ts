@@ -82,8 +82,8 @@ export interface TaskState {
 
 export function initialState(id: string, request: TaskRequest, createdAt = Date.now()): TaskState {
   // Every field present from the start (undefined until known): each state has the same shape, which
-  // keeps the reducer's copy-on-write spreads on V8's fast path.
-  return {
+  // keeps the reducer's copies on V8's fast path.
+  const s: Complete<TaskState> = {
     id,
     request,
     transport: undefined,
@@ -109,6 +109,7 @@ export function initialState(id: string, request: TaskRequest, createdAt = Date.
     rawLogPath: undefined,
     endReason: undefined,
   };
+  return s;
 }
 
 function withoutKey<T>(rec: Readonly<Record<string, T>>, key: string): Record<string, T> {
@@ -141,12 +142,21 @@ function endTurn(turns: readonly TurnSummary[], status: TurnEndStatus, at: numbe
 type Patch = { -readonly [K in keyof TaskState]?: TaskState[K] };
 
 /**
- * The next state: `s` with the fields of `p` replaced. Every state is built by this one object literal,
- * so all states share one shape and copying one stays on V8's fast path (a spread at many sites over
- * states of many shapes turned megamorphic: several µs per event).
+ * Every field of `T`, the optional ones too (as `… | undefined`): a literal of this type that forgets
+ * a field does not compile. (Mapped over `Exclude<keyof T, never>` rather than `keyof T`, so that the
+ * fields do not stay optional.)
+ */
+type Complete<T> = { -readonly [K in Exclude<keyof T, never>]: T[K] };
+
+/**
+ * The next state: `s` with the fields of `p` replaced. Every state is built by this one object literal
+ * (and `initialState`), so all states share one shape and copying one stays on V8's fast path (a
+ * spread at many sites over states of many shapes turned megamorphic: several µs per event). It is
+ * typed `Complete`: a field added to `TaskState` and forgotten here is a compile error, not a field
+ * silently reset on every event.
  */
 function next(s: TaskState, p: Patch): TaskState {
-  return {
+  const out: Complete<TaskState> = {
     id: s.id,
     request: s.request,
     transport: 'transport' in p ? p.transport : s.transport,
@@ -172,6 +182,12 @@ function next(s: TaskState, p: Patch): TaskState {
     rawLogPath: 'rawLogPath' in p ? p.rawLogPath : s.rawLogPath,
     endReason: 'endReason' in p ? p.endReason : s.endReason,
   };
+  return out;
+}
+
+/** A kill's reason says what the task became: the window closing or an interrupt leave it interrupted. */
+function endedBy(reason: string): 'killed' | 'interrupted' {
+  return reason === 'window closed' || reason === 'interrupted by user' ? 'interrupted' : 'killed';
 }
 
 /** The pure reducer: every surface is a projection of what this returns. */
@@ -298,6 +314,20 @@ export function reduce(s: TaskState, e: TaskEvent): TaskState {
     }
     case 'exit':
       return finish(s, e);
+    case 'prepared':
+      return next(s, { transport: e.transport, codexVersion: e.codexVersion, rawLogPath: e.rawLogPath });
+    case 'queued':
+      return next(s, { status: 'queued', endReason: undefined, error: undefined, exit: undefined });
+    case 'starting':
+      return next(s, { status: 'starting' });
+    case 'dequeued':
+      return next(s, { status: endedBy(e.reason), endReason: e.reason, endedAt: e.at });
+    case 'resumed':
+      return next(s, { status: 'running', endReason: undefined, error: undefined, endedAt: undefined });
+    case 'sessionClosed':
+      return next(s, { exit: { code: e.code, signal: e.signal } });
+    case 'abandoned':
+      return isFinal(s.status) ? s : next(s, { status: 'interrupted', endReason: e.reason, endedAt: e.at, activity: undefined, active: {}, pendingApprovals: [] });
   }
 }
 
@@ -308,8 +338,7 @@ function finish(s: TaskState, e: Extract<TaskEvent, { type: 'exit' }>): TaskStat
   const base = next(s, { exit, endedAt: e.at, active: {}, pendingApprovals: [], activity: undefined, turns, stderrTail: e.stderrTail || s.stderrTail });
   if (e.killedByUs) {
     const reason = e.killReason ?? s.endReason ?? 'killed by user';
-    const interrupted = reason === 'window closed' || reason === 'interrupted by user';
-    return next(base, { status: interrupted ? 'interrupted' : 'killed', endReason: reason });
+    return next(base, { status: endedBy(reason), endReason: reason });
   }
   if (e.signal) {
     // Never "completed": an end by signal is reported as the signal it was.

@@ -199,6 +199,15 @@ export class Renderer {
         return this.line(`■ turn over · task ${s.status} (codex stays up for a follow-up)${s.lastMessage && s.status === 'completed' ? `\n\nFinal message:\n${s.lastMessage}` : ''}`);
       case 'stopping':
         return this.line(`■ stopping: ${e.reason}`);
+      case 'prepared':
+      case 'queued':
+      case 'starting':
+      case 'dequeued':
+      case 'resumed':
+      case 'sessionClosed':
+      case 'abandoned':
+        // The tree and the status bar show these; the output channel keeps to what codex did.
+        return '';
       case 'exit': {
         const how = e.signal ? `killed by signal ${e.signal}` : `exited with code ${e.code}`;
         const lines = [`■ codex ${how} · task ${s.status}${s.endReason && s.status !== 'completed' ? ` (${s.endReason})` : ''}`];
