@@ -14,7 +14,8 @@ function layers(allowed) {
         patterns: [
           OUTSIDE_CORE,
           {
-            regex: deps.length > 0 ? `^\\.\\./(?!(${deps.join('|')})/)` : '^\\.\\./',
+            // The package manifest (its version) is not a layer: anyone may read it.
+            regex: `^\\.\\./(?!${deps.length > 0 ? `(${deps.join('|')})/|` : ''}(\\.\\./)+package\\.json$)`,
             message: `src/core/${folder} may import ${deps.length > 0 ? `only ${deps.map((d) => `src/core/${d}`).join(', ')} (and itself)` : 'nothing else of the project'}: see the layers in eslint.config.mjs.`,
           },
         ],

@@ -20,7 +20,7 @@ import { initialState, reduce } from '../src/core/model/taskState';
 import { AppServerTransport } from '../src/core/transports/appServerTransport';
 import { ExecTransport } from '../src/core/transports/execTransport';
 import { McpServerTransport } from '../src/core/transports/mcpServerTransport';
-import type { Transport, TransportContext } from '../src/core/transports/transport';
+import type { TransportContext, TransportSession } from '../src/core/transports/transport';
 import { CODEX_CURRENT, hostExecutable, makeCodexHome, ROOT } from '../test/helpers/codexHome';
 import { startMockServer } from '../test/mock/mockResponsesServer';
 import type { FloodStats } from './host';
@@ -107,7 +107,7 @@ function pipelinePass(set: PipelineSet, render = false): { ms: number; events: n
   const ctx = ctxFor();
   let renderer = new Renderer();
   let chars = 0;
-  let transport: Transport | undefined;
+  let session: TransportSession | undefined;
   let state = initialState('bench0', ctx.request);
   let seen = 0;
   let events = 0;
@@ -123,8 +123,8 @@ function pipelinePass(set: PipelineSet, render = false): { ms: number; events: n
         events++;
       };
   const fresh = () => {
-    transport = set.kind === 'exec' ? new ExecTransport(ctx) : set.kind === 'mcp-server' ? new McpServerTransport(ctx) : new AppServerTransport(ctx);
-    transport.attach({ write: () => undefined, endStdin: () => undefined, signal: () => undefined }, { prompt: 'bench' }, () => undefined);
+    const transport = set.kind === 'exec' ? new ExecTransport(ctx) : set.kind === 'mcp-server' ? new McpServerTransport(ctx) : new AppServerTransport(ctx);
+    session = transport.open({ write: () => undefined, endStdin: () => undefined, signal: () => undefined }, { prompt: 'bench' }, emit);
     state = initialState('bench0', ctx.request);
     renderer = new Renderer();
   };
@@ -133,7 +133,7 @@ function pipelinePass(set: PipelineSet, render = false): { ms: number; events: n
     if (seen++ % set.per === 0) {
       fresh();
     }
-    transport!.onLine(p.bytes.toString('utf8'), emit);
+    session!.onLine(p.bytes.toString('utf8'));
   });
   for (const c of set.chunks) {
     framer.push(c);

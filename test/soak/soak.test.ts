@@ -251,13 +251,8 @@ describe('soak: extension host dies', () => {
 
 describe('soak: hostile stdout (property-based)', () => {
   const ctx = (): TransportContext => ({ request: request(), install: { executable: 'codex', configuredPath: 'codex', version: '0.169.0', env: {}, viaNpmWrapper: false }, effectivePolicy: 'never', env: {}, logger: nullLogger });
-  const transports = (): Transport[] => {
-    const ts: Transport[] = [new ExecTransport(ctx()), new AppServerTransport(ctx()), new McpServerTransport(ctx())];
-    for (const t of ts) {
-      t.attach({ write: () => undefined, endStdin: () => undefined, signal: () => undefined }, { prompt: 'p' }, () => undefined);
-    }
-    return ts;
-  };
+  const transports = (): Transport[] => [new ExecTransport(ctx()), new AppServerTransport(ctx()), new McpServerTransport(ctx())];
+  const io = { write: () => undefined, endStdin: () => undefined, signal: () => undefined };
   const numRuns = scale(150, 3000);
   const deep = (d: number): unknown => (d === 0 ? 1 : { a: [deep(d - 1)] });
   const line = fc.oneof(
@@ -306,8 +301,9 @@ describe('soak: hostile stdout (property-based)', () => {
             r.render(e, s);
           };
           try {
+            const session = t.open(io, { prompt: 'p' }, emit);
             for (const l of lines) {
-              t.onLine(l, emit);
+              session.onLine(l);
             }
             emit({ type: 'exit', code: 0, signal: null, killedByUs: false, stderrTail: '' });
             if (!isFinal(s.status)) {

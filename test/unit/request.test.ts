@@ -5,7 +5,8 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { chooseTransport, findCodex, locateCodex, resolveNpmWrapper } from '../../src/core/process/codexLocator';
 import { BadRequest, CodexNotFound, UnsupportedVersion } from '../../src/core/model/errors';
-import { checkCompatibility, parseRequestFile, parseTaskRequest, tomlValue } from '../../src/core/model/request';
+import { checkCompatibility, parseRequestFile, parseTaskRequest } from '../../src/core/model/request';
+import { tomlValue } from '../../src/core/transports/execProtocol';
 import { CODEX_CURRENT, CODEX_LEGACY } from '../helpers/codexHome';
 import { fakeCodexBin, makeManager } from '../helpers/managerHarness';
 

@@ -55,7 +55,7 @@ function replay(file: string): { state: TaskState; text: string; sent: string[] 
   const sent: string[] = [];
   const io = { write: (l: string) => void sent.push(l), endStdin: () => undefined, signal: () => undefined };
   emit({ type: 'spawned', pid: 1, transport: transport.kind, codexVersion: ctx.install.version });
-  transport.attach(io, { prompt: task.request!.prompt }, emit);
+  const session = transport.open(io, { prompt: task.request!.prompt }, emit);
   let partial = '';
   for (const r of recs) {
     if (r.d !== 'out') {
@@ -66,7 +66,7 @@ function replay(file: string): { state: TaskState; text: string; sent: string[] 
       partial += piece;
       continue;
     }
-    transport.onLine(partial + piece, emit);
+    session.onLine(partial + piece);
     partial = '';
   }
   // An mcp-server session stays up after its turn (no exit in the transcript).

@@ -15,7 +15,7 @@ import { initialState, isFinal, reduce, type TaskState } from '../model/taskStat
 import { AppServerTransport } from '../transports/appServerTransport';
 import { ExecTransport } from '../transports/execTransport';
 import { McpServerTransport } from '../transports/mcpServerTransport';
-import type { Transport, TransportContext, TurnInput } from '../transports/transport';
+import type { Transport, TransportContext, TransportSession, TurnInput } from '../transports/transport';
 
 export interface TaskManagerOptions {
   /** Where raw logs go: one `<id>.jsonl` per task. */
@@ -63,6 +63,8 @@ class TaskRunner {
   /** A task restored from an earlier window: its transport is made when it is followed up. */
   restored = false;
   proc: CodexProcess | undefined;
+  /** The transport's session on `proc`. */
+  session: TransportSession | undefined;
   /** The turn is over but codex stays up holding the session (mcp-server): its end changes nothing. */
   idle = false;
   killReason: string | undefined;
@@ -268,10 +270,10 @@ export class TaskManager implements Disposable {
     this.apply(runner, { type: 'warning', message: `follow-up: ${prompt.split('\n')[0]}` });
     runner.killReason = undefined;
     const proc = runner.proc;
-    if (runner.idle && proc?.running && runner.transport.continueInProcess) {
+    if (runner.idle && proc?.running && runner.session?.continueInProcess) {
       runner.idle = false;
       this.apply(runner, { type: 'resumed' });
-      runner.transport.continueInProcess(proc, { prompt, threadId: runner.state.threadId }, (e) => this.apply(runner, e));
+      runner.session.continueInProcess({ prompt, threadId: runner.state.threadId });
       return runner.state;
     }
     this.apply(runner, { type: 'queued' });
@@ -293,7 +295,7 @@ export class TaskManager implements Disposable {
       runner.killReason ??= reason;
       this.apply(runner, { type: 'stopping', reason });
       const proc = runner.proc;
-      await proc.kill({ graceful: () => runner.transport.gracefulStop(proc), graceMs: this.opts.settings().killGraceMs });
+      await proc.kill({ graceful: () => runner.session?.gracefulStop(), graceMs: this.opts.settings().killGraceMs });
     }
     await runner.settled;
     return runner.state;
@@ -310,7 +312,7 @@ export class TaskManager implements Disposable {
     if (!proc?.running) {
       throw new InvalidState(`task ${id} is not running`);
     }
-    if (!runner.transport.interrupt?.(proc)) {
+    if (!runner.session?.interrupt?.()) {
       return this.kill(id, 'interrupted by user');
     }
     this.apply(runner, { type: 'stopping', reason: 'interrupted by user' });
@@ -318,7 +320,7 @@ export class TaskManager implements Disposable {
     const grace = this.opts.settings().killGraceMs;
     const timer = setTimeout(() => {
       runner.killReason ??= 'interrupted by user';
-      void proc.kill({ graceful: () => runner.transport.gracefulStop(proc), graceMs: grace });
+      void proc.kill({ graceful: () => runner.session?.gracefulStop(), graceMs: grace });
     }, grace * 2);
     await runner.settled;
     clearTimeout(timer);
@@ -332,13 +334,13 @@ export class TaskManager implements Disposable {
 
   answerApproval(id: string, requestId: string, decision: ApprovalDecision): void {
     const runner = this.runner(id);
-    if (!runner.proc?.running || !runner.transport.answerApproval) {
+    if (!runner.proc?.running || !runner.session?.answerApproval) {
       throw new InvalidState(`task ${id} has no pending approval`);
     }
     if (!runner.state.pendingApprovals.some((a) => a.requestId === requestId)) {
       throw new InvalidState(`task ${id} has no pending approval ${requestId}`);
     }
-    runner.transport.answerApproval(runner.proc, requestId, decision);
+    runner.session.answerApproval(requestId, decision);
   }
 
   /** Forgets a finished task (its raw log stays on disk). */
@@ -435,7 +437,7 @@ export class TaskManager implements Disposable {
               return;
             }
             try {
-              runner.transport.onLine(p.bytes.toString('utf8'), emit);
+              runner.session?.onLine(p.bytes.toString('utf8'));
             } catch (e) {
               emit({ type: 'unknown', raw: p.bytes.subarray(0, 2000).toString('utf8'), reason: `parser error: ${errorMessage(e)}` });
             }
@@ -463,7 +465,7 @@ export class TaskManager implements Disposable {
     this.registry.add(record);
     emit({ type: 'spawned', pid: proc.pid, transport: runner.transport.kind, codexVersion: runner.install.version });
     try {
-      runner.transport.attach(proc, input, emit);
+      runner.session = runner.transport.open(proc, input, emit);
     } catch (e) {
       emit({ type: 'error', message: `could not send the request: ${errorMessage(e)}`, willRetry: false });
       void proc.kill();

@@ -104,8 +104,3 @@ export function parseRequestFile(text: string, defaults: RequestDefaults, source
   }
   return v.data;
 }
-
-/** The TOML literal for a `-c key=value` override. */
-export function tomlValue(v: string | number | boolean): string {
-  return typeof v === 'string' ? JSON.stringify(v) : String(v);
-}
