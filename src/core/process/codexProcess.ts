@@ -2,7 +2,8 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { LineFramer, type LinePiece } from '../io/framer';
 import { truncate } from '../model/truncate';
 import type { Logger } from '../base/logger';
-import { readProc, signalGroup, signalIfSame, type ProcIdentity } from './procfs';
+import { reapTree, stopTree, type KillTarget, type StopOptions } from './killTree';
+import { readProc, signalIfSame, type ProcIdentity } from './procfs';
 import { ProcessTree, type TreeSampler } from './processTree';
 import type { RawLog } from '../io/rawLog';
 
@@ -26,19 +27,13 @@ export interface ProcessHooks {
   onStderr(line: string): void;
 }
 
-export interface KillOptions {
-  /** The transport's graceful stop (exec: SIGINT; app-server: interrupt then stdin EOF; ...). */
-  readonly graceful?: () => void;
-  /** How long each stage waits before the next, harder one. */
-  readonly graceMs: number;
-}
+/** How to stop it: the transport's graceful stop, and the grace of each stage (killTree.ts). */
+export type KillOptions = Omit<StopOptions, 'onGracefulError'>;
 
 const STDERR_TAIL_LINES = 40;
 /** How long codex's stdout is processed before the event loop gets a turn of its own, in pieces of at most READ_SLICE_BYTES. */
 const READ_SLICE_MS = 4;
 const READ_SLICE_BYTES = 16 * 1024;
-const POLL_MS = 25;
-
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** No shell: the executable and an argument array, nothing interpreted on the way. */
@@ -65,6 +60,8 @@ export class CodexProcess {
   readonly tree: ProcessTree;
   /** Resolves once codex has exited, its output is read, and no descendant seen is alive. */
   readonly ended: Promise<ExitInfo>;
+  /** What the one kill algorithm (killTree.ts) stops: codex, while it runs, and its tree. */
+  private readonly target: KillTarget;
   private readonly child: Child;
   private readonly stderrTail: string[] = [];
   private exitInfo: ExitInfo | undefined;
@@ -85,6 +82,12 @@ export class CodexProcess {
     const info = readProc(pid);
     this.identity = { pid, startTime: info?.startTime ?? -1 };
     this.tree = new ProcessTree(this.identity);
+    this.target = {
+      root: this.identity,
+      tree: this.tree,
+      rootAlive: () => this.running,
+      onSignal: (signal, descendants) => this.log.meta({ event: 'signal-tree', signal, pid: this.pid, descendants }),
+    };
     this.unwatch = sampler?.watch(this.tree);
 
     const out = new LineFramer((p) => {
@@ -260,99 +263,16 @@ export class CodexProcess {
   }
 
   private async doKill(opts: KillOptions): Promise<ExitInfo> {
-    if (this.running) {
-      // codex is stopped while we look and ask it to stop: a child it forks in between would be
-      // missed, and if codex then dies at once, orphaned (and, after a setsid, unfindable). The
-      // graceful signal or request is pending when it runs again, before anything else it does.
-      signalIfSame(this.identity, 'SIGSTOP');
-      try {
-        this.tree.sample();
-        if (opts.graceful) {
-          try {
-            opts.graceful();
-          } catch (e) {
-            this.logger.warn(`graceful stop of codex ${this.pid} failed: ${(e as Error).message}`);
-          }
-        }
-      } finally {
-        signalIfSame(this.identity, 'SIGCONT');
-      }
-      if (opts.graceful) {
-        await this.waitFor(() => !this.running, opts.graceMs);
-      }
-      if (this.running) {
-        this.signalTree('SIGTERM');
-        await this.waitFor(() => !this.running && this.tree.alive().length === 0, opts.graceMs);
-      }
-      if (this.running) {
-        this.signalTree('SIGKILL');
-      }
-    }
+    await stopTree(this.target, { ...opts, onGracefulError: (e) => this.logger.warn(`graceful stop of codex ${this.pid} failed: ${(e as Error).message}`) });
     return this.ended;
   }
 
   /** After codex exited: stop what it left behind (TERM, then KILL after the grace). */
   private async reapLeftovers(): Promise<void> {
-    this.tree.sample();
-    if (this.tree.alive().length === 0) {
-      return;
-    }
-    const names = this.tree.alive().map((p) => `${p.pid}(${p.comm})`);
-    this.logger.info(`codex ${this.pid} exited leaving ${names.length} process(es): ${names.join(', ')}; stopping them`);
-    this.log.meta({ event: 'reap', processes: names });
-    this.signalTree('SIGTERM');
-    await this.waitFor(() => this.tree.alive().length === 0, this.graceMs);
-    while (this.tree.alive().length > 0) {
-      this.signalTree('SIGKILL');
-      await this.waitFor(() => this.tree.alive().length === 0, 1000);
-    }
-  }
-
-  /** Signals everything of the tree (it reads /proc itself: callers need not sample first). */
-  private signalTree(sig: NodeJS.Signals): void {
-    // Freeze first: a process that forks between our look at /proc and the signal would leave an
-    // unseen child behind. Stopped, nothing forks; look again, signal, then let them run (so that a
-    // SIGTERM is delivered and handled).
-    this.tree.sample();
-    this.sendToTree('SIGSTOP', false);
-    this.tree.sample();
-    this.sendToTree(sig, true);
-    this.sendToTree('SIGCONT', false);
-  }
-
-  private sendToTree(sig: NodeJS.Signals, log: boolean): void {
-    const alive = this.tree.alive();
-    if (log) {
-      this.log.meta({ event: 'signal-tree', signal: sig, pid: this.pid, descendants: alive.map((p) => p.pid) });
-    }
-    for (const p of alive) {
-      signalIfSame(p, sig);
-    }
-    // Their process groups catch children forked since the last sample. A group is signalled only
-    // while a process we know is still in it, so a reused group id is never hit.
-    const liveGroups = new Set(alive.map((p) => p.pgid));
-    if (this.running) {
-      liveGroups.add(this.pid);
-    }
-    for (const g of this.tree.processGroups()) {
-      if (liveGroups.has(g)) {
-        signalGroup(g, sig);
-      }
-    }
-    if (this.running) {
-      signalIfSame(this.identity, sig);
-    }
-  }
-
-  private async waitFor(cond: () => boolean, ms: number): Promise<boolean> {
-    const end = Date.now() + ms;
-    while (!cond()) {
-      if (Date.now() >= end) {
-        return false;
-      }
-      await sleep(POLL_MS);
-    }
-    return true;
+    await reapTree(this.target, this.graceMs, (left) => {
+      this.logger.info(`codex ${this.pid} exited leaving ${left.length} process(es): ${left.join(', ')}; stopping them`);
+      this.log.meta({ event: 'reap', processes: left });
+    });
   }
 }
 

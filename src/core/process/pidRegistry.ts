@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../io/atomicFile';
 import type { Logger } from '../base/logger';
-import { descendantsOf, isAlive, listProcesses, readProc, signalGroup, signalIfSame, type ProcIdentity } from './procfs';
+import { reapTree, stopTree, waitFor, type KillTarget } from './killTree';
+import { isAlive, readProc, type ProcIdentity } from './procfs';
+import { ProcessTree } from './processTree';
 
 export interface PidRecord extends ProcIdentity {
   readonly taskId: string;
@@ -14,8 +16,6 @@ export interface ReapResult {
   /** Recorded pids alive but not ours any more (pid reused): left alone. */
   readonly foreign: PidRecord[];
 }
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
  * Every codex we start, recorded on disk with its start time, so that a later activation (after a
@@ -68,7 +68,8 @@ export class PidRegistry {
 
   /**
    * Stops every recorded codex still alive and ours (same pid, same start time), with its whole tree,
-   * then forgets all records. A pid now used by another process is left alone.
+   * by the same stages as a task's kill (killTree.ts), then forgets all records. A pid now used by
+   * another process is left alone.
    */
   async reap(graceMs = 1000): Promise<ReapResult> {
     const reaped: PidRecord[] = [];
@@ -85,27 +86,14 @@ export class PidRegistry {
         }
         continue;
       }
-      const snapshot = listProcesses();
-      const tree = descendantsOf(r.pid, snapshot);
-      const sessions = new Set([r.pid, ...tree.map((d) => d.sid)]);
-      const strays = snapshot.filter((q) => q.pid !== r.pid && sessions.has(q.sid) && !tree.some((d) => d.pid === q.pid));
-      const all = [...tree, ...strays];
-      this.logger.warn(`reaping leftover codex pid ${r.pid} of task ${r.taskId} with ${all.length} descendant(s)`);
-      for (const sig of ['SIGTERM', 'SIGKILL'] as const) {
-        for (const d of all) {
-          signalIfSame(d, sig);
-          signalGroup(d.pgid, sig);
-        }
-        signalIfSame(r, sig);
-        signalGroup(r.pid, sig);
-        const end = Date.now() + graceMs;
-        while (Date.now() < end && (isAlive(r) || all.some((d) => isAlive(d)))) {
-          await sleep(25);
-        }
-        if (!isAlive(r) && !all.some((d) => isAlive(d))) {
-          break;
-        }
-      }
+      const identity: ProcIdentity = { pid: r.pid, startTime: r.startTime };
+      const target: KillTarget = { root: identity, tree: new ProcessTree(identity), rootAlive: () => isAlive(identity) };
+      target.tree.sample();
+      this.logger.warn(`reaping leftover codex pid ${r.pid} of task ${r.taskId} with ${target.tree.alive().length} descendant(s)`);
+      // No transport to ask: it was another window's. Straight to SIGTERM, then SIGKILL, then whatever it left.
+      await stopTree(target, { graceMs });
+      await waitFor(() => !isAlive(identity), graceMs);
+      await reapTree(target, graceMs);
       reaped.push(r);
     }
     this.records = [];
