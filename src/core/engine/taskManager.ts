@@ -1,21 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { chooseTransport, locateCodex, type CodexInstallation, type TransportPreference } from '../process/codexLocator';
-import { CodexProcess, type ExitInfo } from '../process/codexProcess';
 import { Emitter, type Disposable } from '../base/emitter';
-import { InvalidState, UnknownTask, errorMessage } from '../model/errors';
-import { stamp, type ApprovalDecision, type EventBody, type TaskEvent } from '../model/events';
 import { makeRedactor, type Logger } from '../base/logger';
-import { PidRegistry, type ReapResult } from '../process/pidRegistry';
-import { TreeSampler } from '../process/processTree';
-import { RawLog } from '../io/rawLog';
-import { checkCompatibility, parseTaskRequest, type TransportKind } from '../model/request';
-import { truncate } from '../model/truncate';
-import { initialState, isFinal, reduce, type TaskState } from '../model/taskState';
-import { AppServerTransport } from '../transports/appServerTransport';
-import { ExecTransport } from '../transports/execTransport';
-import { McpServerTransport } from '../transports/mcpServerTransport';
-import type { Transport, TransportContext, TransportSession, TurnInput } from '../transports/transport';
+import { InvalidState, UnknownTask } from '../model/errors';
+import type { ApprovalDecision, TaskEvent } from '../model/events';
+import { checkCompatibility, parseTaskRequest, type TaskRequest } from '../model/request';
+import { initialState, isFinal, type TaskState } from '../model/taskState';
+import { chooseTransport, locateCodex, type CodexInstallation, type TransportPreference } from '../process/codexLocator';
+import { readPidRecords } from '../process/pidRecords';
+import type { PidRegistry, ReapResult } from '../process/pidRegistry';
+import type { TreeSampler } from '../process/processTree';
+import type { TurnInput } from '../transports/transport';
+import { loadRuntime, type RuntimeModule } from './load';
+import type { TaskWire } from './runtime';
+import { Task, type TaskHost } from './task';
 
 export interface TaskManagerOptions {
   /** Where raw logs go: one `<id>.jsonl` per task. */
@@ -46,53 +44,17 @@ export interface TaskChange {
   readonly event: TaskEvent;
 }
 
-function createTransport(kind: TransportKind, ctx: TransportContext): Transport {
-  switch (kind) {
-    case 'exec':
-      return new ExecTransport(ctx);
-    case 'app-server':
-      return new AppServerTransport(ctx);
-    case 'mcp-server':
-      return new McpServerTransport(ctx);
-  }
-}
-
-/** One task: its state, its raw log, and the process of its current turn. */
-class TaskRunner {
-  state: TaskState;
-  /** A task restored from an earlier window: its transport is made when it is followed up. */
-  restored = false;
-  proc: CodexProcess | undefined;
-  /** The transport's session on `proc`. */
-  session: TransportSession | undefined;
-  /** The turn is over but codex stays up holding the session (mcp-server): its end changes nothing. */
-  idle = false;
-  killReason: string | undefined;
-  /** Resolves when the current process (if any) has ended and the state is final. */
-  settled: Promise<void> = Promise.resolve();
-  /** When codex last printed a line (stdout or stderr), and whether the silence since was reported. */
-  lastOutput = Date.now();
-  stallReported = false;
-
-  constructor(
-    state: TaskState,
-    public transport: Transport,
-    public install: CodexInstallation,
-    public log: RawLog,
-  ) {
-    this.state = state;
-  }
-}
-
 /**
- * The engine: validates requests, finds codex, runs one managed process per task turn, reduces every
- * event into `TaskState`, queues past the concurrency cap, and kills exactly.
+ * The engine's list of tasks (the git extension's Model to each Task's Repository): it validates
+ * requests, finds codex, keeps the tasks, the queue and the concurrency cap, and tells listeners when
+ * a task is added, changes or is removed. What a task does is the Task's. The process control and the
+ * transports are loaded on the first task or follow-up (runtime.ts).
  */
 export class TaskManager implements Disposable {
-  private readonly tasks = new Map<string, TaskRunner>();
-  private readonly queue: { runner: TaskRunner; input: TurnInput }[] = [];
+  private readonly tasks = new Map<string, Task>();
+  private readonly queue: { task: Task; input: TurnInput }[] = [];
   private readonly _onDidChangeTask: Emitter<TaskChange>;
-  /** Every change of a listed task's state, with the event behind it. */
+  /** Every change of a task's state, with the event behind it. */
   readonly onDidChangeTask: Emitter<TaskChange>['event'];
   private readonly _onDidAddTask: Emitter<TaskState>;
   /** A task was listed (started, or restored from the history). */
@@ -100,11 +62,15 @@ export class TaskManager implements Disposable {
   private readonly _onDidRemoveTask: Emitter<TaskState>;
   /** A task was removed from the list (its last state). */
   readonly onDidRemoveTask: Emitter<TaskState>['event'];
-  private readonly sampler = new TreeSampler();
-  readonly registry: PidRegistry;
   private readonly installs = new Map<string, Promise<CodexInstallation>>();
   private readonly env: NodeJS.ProcessEnv;
   private readonly redact: (s: string) => string;
+  private readonly registryFile: string;
+  private readonly host: TaskHost;
+  private rt: RuntimeModule | undefined;
+  private sampler: TreeSampler | undefined;
+  private pids: PidRegistry | undefined;
+  private stallTimer: NodeJS.Timeout | undefined;
   private disposed = false;
 
   constructor(private readonly opts: TaskManagerOptions) {
@@ -116,18 +82,40 @@ export class TaskManager implements Disposable {
     this.onDidRemoveTask = this._onDidRemoveTask.event;
     this.env = opts.env ?? process.env;
     this.redact = makeRedactor(this.env);
-    this.registry = new PidRegistry(path.join(opts.stateDir, 'pids.json'), opts.logger);
+    this.registryFile = path.join(opts.stateDir, 'pids.json');
+    this.host = {
+      logger: opts.logger,
+      runtime: () => this.runtime(),
+      turnOptions: (taskId) => ({ taskId, logger: opts.logger, graceMs: opts.settings().killGraceMs, sampler: this.treeSampler(), registry: this.registry, redact: this.redact }),
+      changed: (task, event) => this.changed(task, event),
+      turnEnded: () => this.pump(),
+      watchStalls: () => this.watchStalls(),
+    };
   }
 
-  /** A raw log write failed (disk full, removed): said on the task and in the log, never silently. */
-  private rawLogFailed(runner: TaskRunner | undefined, logPath: string, e: Error): void {
-    this.opts.logger.error(`raw log ${logPath}: ${e.message}`);
-    if (runner) {
-      this.apply(runner, { type: 'warning', message: `raw log: ${e.message}; the log on disk is incomplete from here (${logPath})` });
+  /** The record of every codex started, to reap after a crash (loads the process control). */
+  get registry(): PidRegistry {
+    this.pids ??= new (this.runtime().PidRegistry)(this.registryFile, this.opts.logger);
+    return this.pids;
+  }
+
+  private runtime(): RuntimeModule {
+    this.rt ??= loadRuntime();
+    return this.rt;
+  }
+
+  private treeSampler(): TreeSampler {
+    this.sampler ??= new (this.runtime().TreeSampler)();
+    return this.sampler;
+  }
+
+  private changed(task: Task, event: TaskEvent): void {
+    if (event.type === 'sessionIdle') {
+      // An idle session holds no slot's worth of work: the next task in the queue can start.
+      queueMicrotask(() => this.pump());
     }
+    this._onDidChangeTask.fire({ task: task.state, event });
   }
-
-  private stallTimer: NodeJS.Timeout | undefined;
 
   /** Once a second while turns run: a turn silent for `stallWarningSeconds` is reported once. */
   private watchStalls(): void {
@@ -137,16 +125,8 @@ export class TaskManager implements Disposable {
     this.stallTimer = setInterval(() => {
       const limit = (this.opts.settings().stallWarningSeconds ?? 0) * 1000;
       let live = 0;
-      for (const r of this.tasks.values()) {
-        if (!r.proc?.running || r.idle) {
-          continue;
-        }
-        live++;
-        const silent = Date.now() - r.lastOutput;
-        if (limit > 0 && !r.stallReported && r.state.status === 'running' && silent >= limit) {
-          r.stallReported = true;
-          this.apply(r, { type: 'stalled', seconds: Math.round(silent / 1000) });
-        }
+      for (const t of this.tasks.values()) {
+        live += t.checkStall(limit) ? 1 : 0;
       }
       if (live === 0) {
         clearInterval(this.stallTimer);
@@ -173,7 +153,7 @@ export class TaskManager implements Disposable {
   }
 
   list(): TaskState[] {
-    return [...this.tasks.values()].map((r) => r.state);
+    return [...this.tasks.values()].map((t) => t.state);
   }
 
   get(id: string): TaskState | undefined {
@@ -191,32 +171,31 @@ export class TaskManager implements Disposable {
       throw new InvalidState(`${settings.maxConcurrentTasks} task(s) are already running (codexTasks.maxConcurrentTasks) and queueing is off (codexTasks.queueWhenFull)`);
     }
     const install = await this.locate(settings.codexPath);
-    const kind = chooseTransport(install.version, settings.transport);
-    const compat = checkCompatibility(request, kind);
+    // From here on synchronous: the id is unique when the task is listed.
     const id = this.newId();
-    const ctx: TransportContext = {
-      request,
-      install,
-      effectivePolicy: compat.effectivePolicy,
-      env: { ...this.env, ...install.env },
-      logger: this.opts.logger,
-    };
-    const transport = createTransport(kind, ctx);
-    const logPath = path.join(this.opts.logDir, `${id}.jsonl`);
-    const ref: { runner?: TaskRunner } = {};
-    const log = new RawLog(logPath, (e) => this.rawLogFailed(ref.runner, logPath, e));
-    log.meta({ event: 'task', id, transport: kind, codexVersion: install.version, executable: install.executable, request: { ...request, prompt: truncate(request.prompt, 2000) } });
-    const runner = new TaskRunner(initialState(id, request), transport, install, log);
-    ref.runner = runner;
-    this.tasks.set(id, runner);
-    this._onDidAddTask.fire(runner.state);
-    this.apply(runner, { type: 'prepared', transport: kind, codexVersion: install.version, rawLogPath: logPath });
-    for (const w of compat.warnings) {
-      this.apply(runner, { type: 'warning', message: w });
+    const task = new Task(initialState(id, request), this.host);
+    // Throws (a request this transport cannot honour, a raw log that cannot be written) before the task is listed.
+    const { wire, warnings } = this.wireFor(id, request, install, path.join(this.opts.logDir, `${id}.jsonl`), true, (e) => task.logFailed(e));
+    this.tasks.set(id, task);
+    this._onDidAddTask.fire(task.state);
+    task.prepare(wire);
+    for (const w of warnings) {
+      task.apply({ type: 'warning', message: w });
     }
-    this.opts.logger.info(`task ${id}: ${kind} (codex ${install.version}) in ${request.cwd}`);
-    this.enqueue(runner, { prompt: request.prompt });
-    return runner.state;
+    this.opts.logger.info(`task ${id}: ${wire.transport.kind} (codex ${wire.install.version}) in ${request.cwd}`);
+    this.enqueue(task, { prompt: request.prompt });
+    return task.state;
+  }
+
+  /** Chooses the transport for this codex and opens the raw log: what a task needs to run a turn. */
+  private wireFor(id: string, request: TaskRequest, install: CodexInstallation, logPath: string, fresh: boolean, onLogError: (e: Error) => void, ranOn?: string): { wire: TaskWire; warnings: readonly string[] } {
+    const kind = chooseTransport(install.version, this.opts.settings().transport);
+    if (ranOn && kind !== ranOn) {
+      throw new InvalidState(`task ${id} ran on ${ranOn}; the current codex uses ${kind}: use Rerun instead`);
+    }
+    const compat = checkCompatibility(request, kind);
+    const wire = this.runtime().openWire({ id, request, kind, install, effectivePolicy: compat.effectivePolicy, env: this.env, logger: this.opts.logger, logPath, onLogError, fresh });
+    return { wire, warnings: compat.warnings };
   }
 
   /**
@@ -226,105 +205,57 @@ export class TaskManager implements Disposable {
   restore(states: readonly TaskState[]): void {
     for (const s of states) {
       if (!this.tasks.has(s.id) && isFinal(s.status)) {
-        const runner = new TaskRunner(s, undefined as unknown as Transport, undefined as unknown as CodexInstallation, undefined as unknown as RawLog);
-        runner.restored = true;
-        this.tasks.set(s.id, runner);
-        this._onDidAddTask.fire(runner.state);
+        const task = new Task(s, this.host);
+        this.tasks.set(s.id, task);
+        this._onDidAddTask.fire(task.state);
       }
     }
   }
 
-  /** Gives a restored task what it needs to run a turn: codex, a transport, its raw log reopened. */
-  private async revive(runner: TaskRunner): Promise<void> {
-    const settings = this.opts.settings();
-    const install = await this.locate(settings.codexPath);
-    const kind = chooseTransport(install.version, settings.transport);
-    if (runner.state.transport && kind !== runner.state.transport) {
-      throw new InvalidState(`task ${runner.state.id} ran on ${runner.state.transport}; the current codex uses ${kind}: use Rerun instead`);
-    }
-    const request = runner.state.request;
-    const compat = checkCompatibility(request, kind);
-    runner.transport = createTransport(kind, { request, install, effectivePolicy: compat.effectivePolicy, env: { ...this.env, ...install.env }, logger: this.opts.logger });
-    runner.install = install;
-    const logPath = runner.state.rawLogPath ?? path.join(this.opts.logDir, `${runner.state.id}.jsonl`);
-    runner.log = new RawLog(logPath, (e) => this.rawLogFailed(runner, logPath, e));
-    runner.restored = false;
-    this.apply(runner, { type: 'prepared', transport: kind, codexVersion: install.version, rawLogPath: logPath });
-  }
-
   /** Continues a finished task's thread with a new prompt. */
   async followUp(id: string, prompt: string): Promise<TaskState> {
-    const runner = this.runner(id);
-    if (runner.restored) {
-      await this.revive(runner);
+    const task = this.task(id);
+    if (task.restored) {
+      const s = task.state;
+      const logPath = s.rawLogPath ?? path.join(this.opts.logDir, `${s.id}.jsonl`);
+      const install = await this.locate();
+      task.prepare(this.wireFor(s.id, s.request, install, logPath, false, (e) => task.logFailed(e), s.transport).wire);
     }
-    if (!isFinal(runner.state.status)) {
-      throw new InvalidState(`task ${id} is ${runner.state.status}; follow up once its turn has finished`);
+    const s = task.state;
+    if (!isFinal(s.status)) {
+      throw new InvalidState(`task ${id} is ${s.status}; follow up once its turn has finished`);
     }
-    if (!runner.state.threadId) {
+    if (!s.threadId) {
       throw new InvalidState(`task ${id} has no thread to continue (it never started a session)`);
     }
     if (!prompt.trim()) {
       throw new InvalidState('the follow-up prompt is empty');
     }
-    this.apply(runner, { type: 'warning', message: `follow-up: ${prompt.split('\n')[0]}` });
-    runner.killReason = undefined;
-    const proc = runner.proc;
-    if (runner.idle && proc?.running && runner.session?.continueInProcess) {
-      runner.idle = false;
-      this.apply(runner, { type: 'resumed' });
-      runner.session.continueInProcess({ prompt, threadId: runner.state.threadId });
-      return runner.state;
+    task.apply({ type: 'warning', message: `follow-up: ${prompt.split('\n')[0]}` });
+    if (!task.followUp({ prompt, threadId: s.threadId })) {
+      this.enqueue(task, { prompt, threadId: s.threadId, resume: true });
     }
-    this.apply(runner, { type: 'queued' });
-    this.enqueue(runner, { prompt, threadId: runner.state.threadId, resume: true });
-    return runner.state;
+    return task.state;
   }
 
   /** Kills a task and resolves with its final state once nothing of it is left. */
   async kill(id: string, reason = 'killed by user'): Promise<TaskState> {
-    const runner = this.runner(id);
-    const q = this.queue.findIndex((e) => e.runner === runner);
+    const task = this.task(id);
+    const q = this.queue.findIndex((e) => e.task === task);
     if (q >= 0) {
       this.queue.splice(q, 1);
-      runner.log.meta({ event: 'dequeued', reason });
-      this.apply(runner, { type: 'dequeued', reason });
-      return runner.state;
+      task.dequeue(reason);
+      return task.state;
     }
-    if (runner.proc?.running) {
-      runner.killReason ??= reason;
-      this.apply(runner, { type: 'stopping', reason });
-      const proc = runner.proc;
-      await proc.kill({ graceful: () => runner.session?.gracefulStop(), graceMs: this.opts.settings().killGraceMs });
-    }
-    await runner.settled;
-    return runner.state;
+    return task.kill(reason, this.opts.settings().killGraceMs);
   }
 
   /**
-   * Stops the running turn but keeps the task's thread for a follow-up. Transports that can interrupt
-   * (app-server) do so, and the turn's processes end with the turn; the others are killed, and the
-   * task is reported `interrupted`.
+   * Stops the running turn but keeps the task's thread for a follow-up (or kills it where the
+   * transport cannot interrupt: the task is then `interrupted`).
    */
-  async interrupt(id: string): Promise<TaskState> {
-    const runner = this.runner(id);
-    const proc = runner.proc;
-    if (!proc?.running) {
-      throw new InvalidState(`task ${id} is not running`);
-    }
-    if (!runner.session?.interrupt?.()) {
-      return this.kill(id, 'interrupted by user');
-    }
-    this.apply(runner, { type: 'stopping', reason: 'interrupted by user' });
-    // The transport ends the process after the turn; if it does not within the grace, kill it.
-    const grace = this.opts.settings().killGraceMs;
-    const timer = setTimeout(() => {
-      runner.killReason ??= 'interrupted by user';
-      void proc.kill({ graceful: () => runner.session?.gracefulStop(), graceMs: grace });
-    }, grace * 2);
-    await runner.settled;
-    clearTimeout(timer);
-    return runner.state;
+  interrupt(id: string): Promise<TaskState> {
+    return this.task(id).interrupt(this.opts.settings().killGraceMs);
   }
 
   async killAll(reason = 'killed by user'): Promise<TaskState[]> {
@@ -333,46 +264,42 @@ export class TaskManager implements Disposable {
   }
 
   answerApproval(id: string, requestId: string, decision: ApprovalDecision): void {
-    const runner = this.runner(id);
-    if (!runner.proc?.running || !runner.session?.answerApproval) {
-      throw new InvalidState(`task ${id} has no pending approval`);
-    }
-    if (!runner.state.pendingApprovals.some((a) => a.requestId === requestId)) {
-      throw new InvalidState(`task ${id} has no pending approval ${requestId}`);
-    }
-    runner.session.answerApproval(requestId, decision);
+    this.task(id).answerApproval(requestId, decision);
   }
 
   /** Forgets a finished task (its raw log stays on disk). */
   remove(id: string): void {
-    const runner = this.runner(id);
-    if (!isFinal(runner.state.status)) {
-      throw new InvalidState(`task ${id} is ${runner.state.status}; kill it before removing it`);
+    const task = this.task(id);
+    if (!isFinal(task.state.status)) {
+      throw new InvalidState(`task ${id} is ${task.state.status}; kill it before removing it`);
     }
-    if (runner.proc?.running) {
-      // An idle session (mcp-server) still holds a codex: end it with the task.
-      void runner.proc.kill({ graceful: () => runner.proc?.endStdin(), graceMs: this.opts.settings().killGraceMs });
-    }
+    // An idle session (mcp-server) still holds a codex: it ends with the task.
+    void task.closeSession(this.opts.settings().killGraceMs);
     this.tasks.delete(id);
-    this._onDidRemoveTask.fire(runner.state);
+    this._onDidRemoveTask.fire(task.state);
   }
 
   /** Stops codex processes an earlier session left running (crash, killed host). */
-  reapLeftovers(): Promise<ReapResult> {
+  async reapLeftovers(): Promise<ReapResult> {
+    if (!this.pids && readPidRecords(this.registryFile).length === 0) {
+      // Nothing recorded: the process control need not be loaded for it.
+      return { reaped: [], foreign: [] };
+    }
     return this.registry.reap(this.opts.settings().killGraceMs);
   }
 
   /** Kills every task (reason recorded) and waits until nothing is left. */
   async shutdown(reason = 'window closed'): Promise<void> {
     this.disposed = true;
-    for (const { runner } of this.queue.splice(0)) {
-      this.apply(runner, { type: 'dequeued', reason });
+    for (const { task } of this.queue.splice(0)) {
+      task.dequeue(reason);
     }
     await this.killAll(reason);
+    const tasks = [...this.tasks.values()];
     const grace = this.opts.settings().killGraceMs;
-    await Promise.all([...this.tasks.values()].filter((r) => r.idle && r.proc?.running).map((r) => r.proc!.kill({ graceful: () => r.proc?.endStdin(), graceMs: grace })));
-    await Promise.all([...this.tasks.values()].map((r) => r.settled));
-    await Promise.all([...this.tasks.values()].filter((r) => !r.restored).map((r) => r.log?.close()));
+    await Promise.all(tasks.map((t) => t.closeSession(grace)));
+    await Promise.all(tasks.map((t) => t.whenSettled()));
+    await Promise.all(tasks.map((t) => t.close()));
   }
 
   dispose(): Promise<void> {
@@ -385,12 +312,12 @@ export class TaskManager implements Disposable {
 
   // -------------------------------------------------------------------------------------------
 
-  private runner(id: string): TaskRunner {
-    const r = this.tasks.get(id);
-    if (!r) {
+  private task(id: string): Task {
+    const t = this.tasks.get(id);
+    if (!t) {
       throw new UnknownTask(id);
     }
-    return r;
+    return t;
   }
 
   private newId(): string {
@@ -403,120 +330,23 @@ export class TaskManager implements Disposable {
   }
 
   private runningCount(): number {
-    return [...this.tasks.values()].filter((r) => r.proc?.running && !r.idle).length;
+    let n = 0;
+    for (const t of this.tasks.values()) {
+      n += t.busy ? 1 : 0;
+    }
+    return n;
   }
 
-  private enqueue(runner: TaskRunner, input: TurnInput): void {
-    this.queue.push({ runner, input });
+  private enqueue(task: Task, input: TurnInput): void {
+    this.queue.push({ task, input });
     this.pump();
   }
 
   private pump(): void {
     const max = Math.max(1, this.opts.settings().maxConcurrentTasks);
     while (this.queue.length > 0 && this.runningCount() < max && !this.disposed) {
-      const { runner, input } = this.queue.shift()!;
-      this.runTurn(runner, input);
+      const { task, input } = this.queue.shift()!;
+      task.runTurn(input);
     }
-  }
-
-  private runTurn(runner: TaskRunner, input: TurnInput): void {
-    this.apply(runner, { type: 'starting' });
-    const spec = runner.transport.spec(input);
-    const emit = (e: EventBody) => this.apply(runner, e);
-    let proc: CodexProcess;
-    try {
-      proc = CodexProcess.start(
-        spec,
-        runner.log,
-        {
-          onStdout: (p) => {
-            runner.lastOutput = Date.now();
-            runner.stallReported = false;
-            if (p.oversize) {
-              emit({ type: 'unknown', raw: `${p.bytes.subarray(0, 200).toString('utf8')}…`, reason: `line over the size limit (${p.bytes.length} bytes in this piece); kept whole in the raw log` });
-              return;
-            }
-            try {
-              runner.session?.onLine(p.bytes.toString('utf8'));
-            } catch (e) {
-              emit({ type: 'unknown', raw: p.bytes.subarray(0, 2000).toString('utf8'), reason: `parser error: ${errorMessage(e)}` });
-            }
-          },
-          onStderr: (line) => {
-            runner.lastOutput = Date.now();
-            runner.stallReported = false;
-            emit({ type: 'stderr', line });
-          },
-        },
-        { logger: this.opts.logger, graceMs: this.opts.settings().killGraceMs, sampler: this.sampler, redact: this.redact },
-      );
-    } catch (e) {
-      this.opts.logger.error(`task ${runner.state.id}: ${errorMessage(e)}`);
-      emit({ type: 'error', message: `${errorMessage(e)}: ${spec.executable}`, kind: 'spawnFailed', willRetry: false });
-      emit({ type: 'exit', code: null, signal: null, killedByUs: false, stderrTail: '' });
-      this.pump();
-      return;
-    }
-    runner.proc = proc;
-    runner.lastOutput = Date.now();
-    runner.stallReported = false;
-    this.watchStalls();
-    const record = { pid: proc.pid, startTime: proc.identity.startTime, taskId: runner.state.id, executable: spec.executable, startedAt: Date.now() };
-    this.registry.add(record);
-    emit({ type: 'spawned', pid: proc.pid, transport: runner.transport.kind, codexVersion: runner.install.version });
-    try {
-      runner.session = runner.transport.open(proc, input, emit);
-    } catch (e) {
-      emit({ type: 'error', message: `could not send the request: ${errorMessage(e)}`, willRetry: false });
-      void proc.kill();
-    }
-    runner.settled = proc.ended.then(
-      (exit: ExitInfo) => this.finishTurn(runner, exit),
-      (e: unknown) => {
-        this.opts.logger.error(`task ${runner.state.id}: ${errorMessage(e)}`);
-        return this.finishTurn(runner, { code: null, signal: null });
-      },
-    );
-  }
-
-  private async finishTurn(runner: TaskRunner, exit: ExitInfo): Promise<void> {
-    // Every byte received is on disk before the task is reported as ended.
-    await runner.log.drain();
-    const proc = runner.proc;
-    if (proc) {
-      this.registry.remove(proc.pid, proc.identity.startTime);
-    }
-    if (runner.idle) {
-      // The idle session ended (removed, window closed, or codex quit): the task's result stands.
-      runner.idle = false;
-      this.apply(runner, { type: 'sessionClosed', code: exit.code, signal: exit.signal });
-      this.pump();
-      return;
-    }
-    this.apply(runner, {
-      type: 'exit',
-      code: exit.code,
-      signal: exit.signal,
-      killedByUs: runner.killReason !== undefined,
-      killReason: runner.killReason,
-      stderrTail: proc?.stderr() ?? '',
-    });
-    const s = runner.state;
-    this.opts.logger.info(`task ${s.id}: ${s.status} (exit ${exit.signal ?? exit.code})${s.error ? `: ${s.error.message}` : ''}`);
-    this.pump();
-  }
-
-  private apply(runner: TaskRunner, body: EventBody): void {
-    const event = stamp(body);
-    if (event.type === 'commandBegin' || event.type === 'toolCallBegin') {
-      this.sampler.kick();
-    }
-    if (event.type === 'sessionIdle') {
-      runner.idle = true;
-      // An idle session does not hold a concurrency slot's worth of work, but its process still counts.
-      queueMicrotask(() => this.pump());
-    }
-    runner.state = reduce(runner.state, event);
-    this._onDidChangeTask.fire({ task: runner.state, event });
   }
 }

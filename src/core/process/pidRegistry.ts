@@ -1,15 +1,10 @@
-import { readFileSync } from 'node:fs';
-import { writeFileAtomic } from '../io/atomicFile';
 import type { Logger } from '../base/logger';
 import { reapTree, stopTree, waitFor, type KillTarget } from './killTree';
+import { readPidRecords, writePidRecords, type PidRecord } from './pidRecords';
 import { isAlive, readProc, type ProcIdentity } from './procfs';
 import { ProcessTree } from './processTree';
 
-export interface PidRecord extends ProcIdentity {
-  readonly taskId: string;
-  readonly executable: string;
-  readonly startedAt: number;
-}
+export type { PidRecord } from './pidRecords';
 
 export interface ReapResult {
   readonly reaped: PidRecord[];
@@ -29,21 +24,12 @@ export class PidRegistry {
     readonly file: string,
     private readonly logger: Logger,
   ) {
-    this.records = this.load();
-  }
-
-  private load(): PidRecord[] {
-    try {
-      const v: unknown = JSON.parse(readFileSync(this.file, 'utf8'));
-      return Array.isArray(v) ? (v as PidRecord[]).filter((r) => typeof r.pid === 'number' && typeof r.startTime === 'number') : [];
-    } catch {
-      return [];
-    }
+    this.records = readPidRecords(file);
   }
 
   private save(): void {
     try {
-      writeFileAtomic(this.file, JSON.stringify(this.records));
+      writePidRecords(this.file, this.records);
     } catch (e) {
       this.logger.warn(`could not write the pid registry ${this.file}: ${(e as Error).message}`);
     }
