@@ -15,7 +15,7 @@ const LINGER_MS = 10_000;
  */
 export class TokenStatusBar implements vscode.Disposable {
   readonly item: vscode.StatusBarItem;
-  private readonly sub: { dispose(): void };
+  private readonly subs: { dispose(): void }[];
   private lingerTimer: NodeJS.Timeout | undefined;
   private readonly refresh = new Coalescer(() => this.update(), 100);
   private wasRunning = false;
@@ -27,7 +27,8 @@ export class TokenStatusBar implements vscode.Disposable {
     this.item = vscode.window.createStatusBarItem('codexTasks.tokens', vscode.StatusBarAlignment.Left, 10);
     this.item.name = 'Codex Tasks';
     this.item.command = focusCommand;
-    this.sub = manager.onDidChangeTask(() => this.refresh.schedule());
+    const refresh = () => this.refresh.schedule();
+    this.subs = [manager.onDidChangeTask(refresh), manager.onDidAddTask(refresh), manager.onDidRemoveTask(refresh)];
   }
 
   update(): void {
@@ -69,7 +70,7 @@ export class TokenStatusBar implements vscode.Disposable {
   }
 
   dispose(): void {
-    this.sub.dispose();
+    this.subs.forEach((s) => s.dispose());
     clearTimeout(this.lingerTimer);
     this.refresh.dispose();
     this.item.dispose();

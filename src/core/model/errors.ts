@@ -1,16 +1,10 @@
 /**
- * Typed errors. The UI switches on `code`, never on message text.
+ * Typed errors. The UI switches on `code`, never on message text, and never on `instanceof`: the
+ * engine's second bundle (dist/engine.js) has copies of these classes.
  */
-export type ErrorCode =
-  | 'CodexNotFound'
-  | 'UnsupportedVersion'
-  | 'BadRequest'
-  | 'ProtocolError'
-  | 'ProcessExited'
-  | 'Cancelled'
-  | 'RawLogUnavailable'
-  | 'UnknownTask'
-  | 'InvalidState';
+const CODES = ['CodexNotFound', 'UnsupportedVersion', 'BadRequest', 'ProtocolError', 'ProcessExited', 'Cancelled', 'RawLogUnavailable', 'UnknownTask', 'InvalidState', 'RestrictedMode', 'SpawnFailed'] as const;
+export type ErrorCode = (typeof CODES)[number];
+const KNOWN: ReadonlySet<string> = new Set(CODES);
 
 export abstract class CodexTasksError extends Error {
   abstract readonly code: ErrorCode;
@@ -97,8 +91,12 @@ export class RawLogUnavailable extends CodexTasksError {
 
 export class UnknownTask extends CodexTasksError {
   readonly code = 'UnknownTask' as const;
-  constructor(readonly id: string) {
-    super(`No task with id ${id}`);
+  constructor(
+    readonly id: string,
+    /** What the caller can do about it (a chat agent: list the tasks). */
+    hint?: string,
+  ) {
+    super(`no task with id ${id}${hint ? `; ${hint}` : ''}`);
   }
 }
 
@@ -106,8 +104,30 @@ export class InvalidState extends CodexTasksError {
   readonly code = 'InvalidState' as const;
 }
 
+/** Workspace trust is off: Codex runs commands in the folder, so nothing starts. */
+export class RestrictedMode extends CodexTasksError {
+  readonly code = 'RestrictedMode' as const;
+  constructor() {
+    super('Codex Tasks cannot start tasks in Restricted Mode: Codex runs commands in this folder. Trust the workspace to use it.');
+  }
+}
+
+/** The codex executable could not be started at all (ENOENT, EACCES): no process exists. */
+export class SpawnFailed extends CodexTasksError {
+  readonly code = 'SpawnFailed' as const;
+  constructor(readonly executable: string) {
+    super(`could not start ${executable}`);
+  }
+}
+
+/** The code of one of our errors (from either bundle), or undefined for anything else. */
+export function errorCode(e: unknown): ErrorCode | undefined {
+  const code = e instanceof Error ? (e as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && KNOWN.has(code) ? (code as ErrorCode) : undefined;
+}
+
 export function isCodexTasksError(e: unknown): e is CodexTasksError {
-  return e instanceof CodexTasksError;
+  return errorCode(e) !== undefined;
 }
 
 export function errorMessage(e: unknown): string {

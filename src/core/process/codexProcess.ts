@@ -1,5 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { LineFramer, type LinePiece } from '../io/framer';
+import { SpawnFailed } from '../model/errors';
 import { truncate } from '../model/truncate';
 import type { Logger } from '../base/logger';
 import { reapTree, stopTree, type KillTarget, type StopOptions } from './killTree';
@@ -275,11 +276,3 @@ export class CodexProcess {
     });
   }
 }
-
-export class SpawnFailed extends Error {
-  readonly code = 'SpawnFailed';
-  constructor(executable: string) {
-    super(`could not start ${executable}`);
-  }
-}
-
