@@ -205,7 +205,8 @@ function pipeline(): void {
 /** 5b. minified bundle size. */
 function bundle(): void {
   const size = statSync(path.join(ROOT, 'dist/extension.js')).size;
-  rows.push({ figure: '5b. minified bundle (dist/extension.js)', value: `${(size / 1024).toFixed(1)} KB`, floor: '—', ratio: null, target: '≤ 200 KB', pass: size <= 200 * 1024 });
+  const engine = statSync(path.join(ROOT, 'dist/engine.js')).size;
+  rows.push({ figure: '5b. minified bundles (dist/extension.js, loaded to activate; dist/engine.js, on the first task)', value: `${((size + engine) / 1024).toFixed(1)} KB (activation ${(size / 1024).toFixed(1)} KB, engine ${(engine / 1024).toFixed(1)} KB)`, floor: '—', ratio: null, target: '≤ 200 KB', pass: size + engine <= 200 * 1024 });
 }
 
 /** 7. kill a three-level process tree: time until the last process is gone, over 50 kills. */
