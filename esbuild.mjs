@@ -88,7 +88,8 @@ if (!production) {
   builds.push({
     ...common,
     entryPoints: [
-      ...testFiles('test/unit'),
+      ...testFiles('test/pure'),
+      ...testFiles('test/process'),
       ...testFiles('test/e2e'),
       ...testFiles('test/soak'),
       ...testFiles('test/integration/suite'),

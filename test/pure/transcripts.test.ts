@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { stamp, type EventBody } from '../../src/core/model/events';
-import { COMMAND_OUTPUT_SHOWN, COMMAND_OUTPUT_TAIL, Renderer } from '../../src/core/text/render';
+import { COMMAND_OUTPUT_SHOWN, COMMAND_OUTPUT_TAIL, Renderer, renderHeader } from '../../src/core/text/render';
 import type { TaskRequest, TransportKind } from '../../src/core/model/request';
 import { initialState, reduce, type TaskState } from '../../src/core/model/taskState';
 import { AppServerTransport } from '../../src/core/transports/appServerTransport';
@@ -12,11 +12,14 @@ import { McpServerTransport } from '../../src/core/transports/mcpServerTransport
 import type { Transport, TransportContext } from '../../src/core/transports/transport';
 import { nullLogger } from '../../src/core/base/logger';
 import { ROOT } from '../helpers/codexHome';
+import { matchGolden } from '../helpers/golden';
 
 /**
  * Replays transcripts recorded from the real codex binaries (test/fixtures/recordTranscripts.ts) through
  * the transports, the reducer and the renderer, and checks that they reach the state the live run
- * reached. Recorded with codex 0.169.0 against our mock server.
+ * reached, and render exactly their golden text (`<name>.golden.txt`: the output channel's text and
+ * what was written to codex's stdin; `UPDATE_GOLDEN=1` rewrites them). Recorded with codex 0.169.0 and
+ * 0.153.4 against our mock server.
  */
 const DIR = path.join(ROOT, 'test/fixtures/transcripts');
 
@@ -33,7 +36,7 @@ interface Rec {
   signal?: string | null;
 }
 
-function replay(file: string): { state: TaskState; text: string; sent: string[] } {
+function replay(file: string): { state: TaskState; text: string; sent: string[]; wire: string[]; header: string } {
   const recs = readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Rec);
   const task = recs.find((r) => r.event === 'task')!;
   const ctx: TransportContext = {
@@ -45,6 +48,7 @@ function replay(file: string): { state: TaskState; text: string; sent: string[] 
   };
   const transport: Transport = task.transport === 'exec' ? new ExecTransport(ctx) : task.transport === 'mcp-server' ? new McpServerTransport(ctx) : new AppServerTransport(ctx);
   let state = initialState('abcdef', task.request!);
+  const header = renderHeader(state);
   const renderer = new Renderer();
   let text = '';
   const emit = (b: EventBody) => {
@@ -53,7 +57,16 @@ function replay(file: string): { state: TaskState; text: string; sent: string[] 
     text += renderer.render(e, state);
   };
   const sent: string[] = [];
-  const io = { write: (l: string) => void sent.push(l), endStdin: () => undefined, signal: () => undefined };
+  // `wire` is all the session did to the process, in order (the golden files show it).
+  const wire: string[] = [];
+  const io = {
+    write: (l: string) => {
+      sent.push(l);
+      wire.push(l);
+    },
+    endStdin: () => void wire.push('(stdin closed)'),
+    signal: (sig: string) => void wire.push(`(signal ${sig})`),
+  };
   emit({ type: 'spawned', pid: 1, transport: transport.kind, codexVersion: ctx.install.version });
   const session = transport.open(io, { prompt: task.request!.prompt }, emit);
   let partial = '';
@@ -74,8 +87,11 @@ function replay(file: string): { state: TaskState; text: string; sent: string[] 
   if (exit) {
     emit({ type: 'exit', code: exit.code ?? null, signal: exit.signal ?? null, killedByUs: false, stderrTail: '' });
   }
-  return { state, text, sent };
+  return { state, text, sent, wire, header };
 }
+
+/** What a golden file holds: the output channel's text, then every line sent to codex's stdin. */
+const goldenText = (r: ReturnType<typeof replay>) => `${r.header}${r.text}\n──── sent to codex's stdin ────\n${r.wire.join('\n')}\n`;
 
 for (const transport of readdirSync(DIR)) {
   describe(`${transport} transcripts recorded from the real codex`, () => {
@@ -94,6 +110,10 @@ for (const transport of readdirSync(DIR)) {
         if (expected.approvals) {
           assert.match(text, /approval needed \(command\)/);
         }
+      });
+
+      it(`${f} renders its golden text`, () => {
+        matchGolden(path.join(DIR, transport, f.replace(/\.jsonl$/, '.golden.txt')), goldenText(replay(path.join(DIR, transport, f))));
       });
     }
   });
