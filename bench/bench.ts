@@ -235,6 +235,7 @@ async function kills(): Promise<void> {
     survivors += alive().length;
     await h.manager.dispose();
   }
+  rmSync(pidsDir, { recursive: true, force: true });
   times.sort((a, b) => a - b);
   const worst = times[times.length - 1];
   const p50 = times[Math.floor(times.length / 2)];
@@ -288,6 +289,8 @@ async function runHost(extension: string, env: Record<string, string | undefined
     return r;
   } catch {
     return { error: 'the bench host wrote no results' };
+  } finally {
+    rmSync(path.dirname(out), { recursive: true, force: true });
   }
 }
 

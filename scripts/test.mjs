@@ -5,7 +5,8 @@
 //   process      src/core with real processes: lifecycles of process trees, the reaper, locating the
 //                real codex binaries, a 200 MB flood
 //   integration  mocha inside the real VS Code extension host (code-server + headless chromium)
-//   e2e          the real codex CLIs (0.169.0 and 0.153.4) against our mock Responses server
+//   e2e          the real codex CLIs (0.169.0 and 0.153.4) against our mock Responses server; the
+//                packaged .vsix in code-server; `npm start`'s offline demo driven through the workbench
 //   soak         the short version of the soak and fault suite (`npm run soak` runs the long one)
 // `node scripts/test.mjs pure e2e` runs only those tiers (`unit` is pure + process). Exits non-zero on
 // any failure, and on a tier that ran no test.
@@ -60,7 +61,6 @@ async function nodeTests(name, dir) {
 }
 
 async function integration() {
-  step('bash', ['scripts/install-host.sh']);
   const summary = path.join(tmp, 'integration.json');
   const code = await exec(process.execPath, ['out/test/integration/runTest.js'], { CODEX_TASKS_SUMMARY: summary });
   const c = existsSync(summary) ? JSON.parse(readFileSync(summary, 'utf8')) : { passed: 0, failed: 0, pending: 0 };
@@ -72,6 +72,11 @@ async function integration() {
 }
 
 step(process.execPath, ['esbuild.mjs']);
+// The integration tests, and the e2e tests of the packaged extension and of the demo, run in the real
+// editor host (code-server + chromium): installed on first use, as a newcomer's `npm test` needs it.
+if (run.includes('integration') || run.includes('e2e')) {
+  step('bash', ['scripts/install-host.sh']);
+}
 const results = {};
 for (const tier of run) {
   console.log(`\n=== ${tier} ===`);

@@ -39,14 +39,19 @@ const waitHttp = (url, ms) =>
   });
 
 /**
- * @param {{ folder?: string, userSettings?: object, extensionsDir?: string, vsix?: string, port?: number, smokeTestDriver?: boolean, restricted?: boolean, env?: object, keepDir?: boolean }} opts
+ * userSettings go to the user settings; machineSettings to the remote machine's settings
+ * (`<user-data-dir>/Machine/settings.json`): the workbench is a remote window, which reads
+ * machine-scoped settings (such as codexTasks.codexPath) from there, and ignores them in the user
+ * settings once it knows their scope. baseEnv (default: this process's environment) is what
+ * code-server's environment starts from; env is added on top.
+ * @param {{ folder?: string, userSettings?: object, machineSettings?: object, extensionsDir?: string, vsix?: string, port?: number, smokeTestDriver?: boolean, restricted?: boolean, env?: object, baseEnv?: object, keepDir?: boolean }} opts
  */
 async function startCodeServer(opts = {}) {
   if (!fs.existsSync(CODE_SERVER)) {
     throw new Error(`code-server not found at ${CODE_SERVER}; run scripts/install-host.sh (npm test and npm start do it for you)`);
   }
   const run = fs.mkdtempSync(path.join(os.tmpdir(), 'codex-tasks-host-'));
-  for (const d of ['ud/User', 'ext', 'ws', 'tmp', 'rt', 'xdg/data', 'xdg/cache', 'xdg/config']) {
+  for (const d of ['ud/User', 'ud/Machine', 'ext', 'ws', 'tmp', 'rt', 'xdg/data', 'xdg/cache', 'xdg/config']) {
     fs.mkdirSync(path.join(run, d), { recursive: true, mode: 0o700 });
   }
   const folder = path.resolve(opts.folder || path.join(run, 'ws'));
@@ -71,6 +76,7 @@ async function startCodeServer(opts = {}) {
       1,
     ),
   );
+  fs.writeFileSync(path.join(run, 'ud/Machine/settings.json'), JSON.stringify(opts.machineSettings || {}, null, 1));
   const port = opts.port || (await freePort());
   fs.writeFileSync(path.join(run, 'config.yaml'), `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
   // Everything code-server, the extension host and chromium write stays in the run dir.
@@ -81,7 +87,8 @@ async function startCodeServer(opts = {}) {
     XDG_CACHE_HOME: path.join(run, 'xdg/cache'),
     XDG_CONFIG_HOME: path.join(run, 'xdg/config'),
   };
-  const env = { ...process.env, ...(opts.env || {}), ...isolated, PATH: `${NODE24_BIN}:${process.env.PATH}`, EXTENSIONS_GALLERY: '{}' };
+  const base = opts.baseEnv || process.env;
+  const env = { ...base, ...(opts.env || {}), ...isolated, PATH: `${NODE24_BIN}:${base.PATH}`, EXTENSIONS_GALLERY: '{}' };
   const extensionsDir = opts.extensionsDir || path.join(run, 'ext');
   if (opts.vsix) {
     // Installed the way a user installs a .vsix: code-server --install-extension.
@@ -153,15 +160,19 @@ async function startCodeServer(opts = {}) {
   return host;
 }
 
-/** Headless chromium on the workbench, with every non-loopback request refused. */
+/**
+ * Headless chromium on the workbench, with every non-loopback request refused. opts.tmpDir: where
+ * chromium's profile and playwright's artifacts go (default: the host's run dir, removed with it; a
+ * browser that outlives its host needs its own).
+ */
 async function openBrowser(host, opts = {}) {
   const { chromium } = require(require.resolve('playwright-core', { paths: [ROOT] }));
   // playwright puts its profile and artifacts in os.tmpdir(): keep them in the run dir.
-  process.env.TMPDIR = host.env.TMPDIR;
+  process.env.TMPDIR = opts.tmpDir || host.env.TMPDIR;
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    env: { ...process.env, ...host.env },
+    env: { ...process.env, ...host.env, TMPDIR: process.env.TMPDIR },
     // Playwright's own handlers would exit before code-server is stopped (and leak it).
     handleSIGINT: false,
     handleSIGTERM: false,

@@ -1,16 +1,20 @@
 /**
  * Our mock of the OpenAI Responses API (POST /v1/responses, SSE), the only stand-in in the e2e tests:
  * the real `codex` binary talks to it on 127.0.0.1. A `[[scenario:NAME]]` marker in the latest user
- * message picks the script; the step is the number of tool outputs after that message.
+ * message picks the script (what the tests use), and so does one of the offline demo's prompts
+ * (src/vscode/demoScenarios.ts: what `npm start`'s demo and a user typing them get); the step is the
+ * number of tool outputs after that message.
  *
  * Scenarios: simple, shell, sleep, patch, approval, followup, slowstream, long, fail500, fail400,
- * fail401, fail429, fail429usage, ctxexceeded, midstream, tool (an MCP-style function the model calls).
+ * fail401, fail429, fail429usage, ctxexceeded, midstream, tool (an MCP-style function the model calls);
+ * the demo's demo-files, demo-test, demo-approval, demo-suite.
  *
  * Usage from code: `const m = await startMockServer(); ... m.url ... await m.close()`.
  * As a program: see serve.ts.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { demoScenarioOf } from '../../src/vscode/demoScenarios';
 
 type Sse = Record<string, unknown> & { type: string };
 
@@ -57,13 +61,13 @@ function toolName(tools: RequestBody['tools']): string {
   return 'shell_command';
 }
 
-function shellCall(tools: RequestBody['tools'], callId: string, cmd: string, escalate = false): Sse[] {
+function shellCall(tools: RequestBody['tools'], callId: string, cmd: string, escalate: false | string = false): Sse[] {
   const name = toolName(tools);
   const args: Record<string, unknown> =
     name === 'exec_command' ? { cmd, yield_time_ms: 60_000 } : name === 'shell' ? { command: ['bash', '-lc', cmd], timeout_ms: 60_000 } : { command: cmd, timeout_ms: 60_000 };
   if (escalate) {
     args.sandbox_permissions = 'require_escalated';
-    args.justification = 'mock: needs to write outside the sandbox';
+    args.justification = escalate;
   }
   const item = { type: 'function_call', id: `fc_${callId}`, call_id: callId, name, arguments: JSON.stringify(args), status: 'completed' };
   return [
@@ -105,6 +109,45 @@ function message(id: string, parts: string[], outputIndex = 1): Sse[] {
   ];
 }
 
+const MOCK_ESCALATION = 'mock: needs to write outside the sandbox';
+
+/** The offline demo's scripts: what a model would plausibly do for each demo prompt. */
+function demoScript(scenario: string, step: number, c: { head: Sse[]; done: Sse; tools: RequestBody['tools']; n: number; outText: string; final: (text: string) => Sse[] }): Sse[] | undefined {
+  const { head, done, tools, n, outText, final } = c;
+  const think = (title: string, text: string) => reasoning(`rs_${n}`, [`**${title}**\n\n`, ...chunks(text)]);
+  const files = "find . -type f -not -path './.git/*'";
+  switch (scenario) {
+    case 'demo-files': {
+      if (step === 0) {
+        // One file a line, a little apart, so that the output visibly streams.
+        return [...head, ...think('Listing the workspace', 'I will list every file, then count them.'), ...shellCall(tools, 'call_files_1', `${files} | sort | while read -r f; do echo "\${f#./}"; sleep 0.2; done; echo "$(${files} | wc -l) files"`), done];
+      }
+      const count = /(\d+) files/.exec(outText)?.[1];
+      return final(count ? `There are ${count} files in the workspace.` : `The command printed: ${outText.slice(0, 200)}`);
+    }
+    case 'demo-test':
+      if (step === 0) {
+        const test = ["import assert from 'node:assert/strict';", "import { test } from 'node:test';", "import { add, divide } from './calc';", '', "test('add', () => assert.equal(add(2, 3), 5));", "test('divide', () => assert.equal(divide(6, 3), 2));"];
+        return [...head, ...think('Writing a test', 'src/calc.ts exports add and divide; a node:test file covers both.'), ...patchCall(tools, 'call_test_1', `*** Begin Patch\n*** Add File: src/calc.test.ts\n${test.map((l) => `+${l}`).join('\n')}\n*** End Patch`), done];
+      }
+      return final('Added src/calc.test.ts with a test for add() and one for divide().');
+    case 'demo-approval': {
+      if (step === 0) {
+        return [...head, ...think('Saving the system info', 'Writing a file needs your approval here.'), ...shellCall(tools, 'call_info_1', 'uname -srm > system-info.txt && echo "saved: $(cat system-info.txt)"', 'Write system-info.txt in the workspace'), done];
+      }
+      const info = /saved: (.+)/.exec(outText)?.[1];
+      return final(info ? `Saved "${info.trim()}" to system-info.txt.` : 'The command did not run, so system-info.txt was not written.');
+    }
+    case 'demo-suite':
+      if (step === 0) {
+        return [...head, ...think('Running the tests', 'The slow suite takes about a minute.'), ...shellCall(tools, 'call_suite_1', 'for i in $(seq 1 60); do echo "test $i of 60 ... ok"; sleep 1; done; echo "60 passing"'), done];
+      }
+      return final('All 60 tests passed.');
+    default:
+      return undefined;
+  }
+}
+
 const chunks = (s: string) => s.match(/.{1,12}/gs) ?? [s];
 
 function script(scenario: string, step: number, body: RequestBody, n: number): Sse[] {
@@ -115,6 +158,10 @@ function script(scenario: string, step: number, body: RequestBody, n: number): S
   const lastOutput = (body.input ?? []).filter((i) => /_call_output$/.test(i.type)).pop();
   const outText = lastOutput ? (typeof lastOutput.output === 'string' ? lastOutput.output : JSON.stringify(lastOutput.output)) : '';
   const final = (text: string): Sse[] => [...head, ...reasoning(`rs_${n}`, ['**Wrapping up**\n\n', 'Summarising the result.']), ...message(`msg_${n}`, chunks(text)), done];
+  const demo = demoScript(scenario, step, { head, done, tools, n, outText, final });
+  if (demo) {
+    return demo;
+  }
   switch (scenario) {
     case 'simple':
       return [...head, ...reasoning(`rs_${n}`, ['**Thinking**\n\n', 'A short greeting ', 'will do.']), ...message(`msg_${n}`, ['Hello ', 'from the ', 'mock model!']), done];
@@ -155,13 +202,13 @@ function script(scenario: string, step: number, body: RequestBody, n: number): S
     case 'approval':
       // An escalated command: under on-request, codex asks before running it.
       if (step === 0) {
-        return [...head, ...shellCall(tools, 'call_approval_1', 'touch approved_once.txt && echo created approved_once.txt', true), done];
+        return [...head, ...shellCall(tools, 'call_approval_1', 'touch approved_once.txt && echo created approved_once.txt', MOCK_ESCALATION), done];
       }
       return final(`Approval scenario done. Tool output: ${outText.slice(0, 200).replace(/\n/g, ' | ')}`);
     case 'approval2':
       // The same escalated command twice: "accept for session" answers both.
       if (step < 2) {
-        return [...head, ...shellCall(tools, `call_approval2_${step}`, 'touch approved_twice.txt && echo touched', true), done];
+        return [...head, ...shellCall(tools, `call_approval2_${step}`, 'touch approved_twice.txt && echo touched', MOCK_ESCALATION), done];
       }
       return final(`Ran twice. Tool output: ${outText.slice(0, 200).replace(/\n/g, ' | ')}`);
     case 'followup': {
@@ -192,11 +239,12 @@ function pickScenario(body: RequestBody): { scenario: string; step: number } {
   const input = body.input ?? [];
   const text = (i: (typeof input)[number]) => (i.content ?? []).map((p) => p.text ?? '').join('');
   const users = input.map((item, i) => ({ item, i })).filter(({ item }) => item.type === 'message' && item.role === 'user');
-  // The latest user message that names a scenario (codex adds its own context messages), else the latest.
-  const chosen = [...users].reverse().find(({ item }) => text(item).includes('[[scenario:')) ?? users[users.length - 1];
+  // The latest user message that names a scenario or is a demo prompt (codex adds its own context
+  // messages), else the latest.
+  const chosen = [...users].reverse().find(({ item }) => text(item).includes('[[scenario:') || demoScenarioOf(text(item)) !== undefined) ?? users[users.length - 1];
   const m = chosen ? /\[\[scenario:([a-z0-9_-]+)\]\]/.exec(text(chosen.item)) : null;
   const step = input.slice((chosen?.i ?? -1) + 1).filter((i) => /_call_output$/.test(i.type)).length;
-  return { scenario: m ? m[1] : 'simple', step };
+  return { scenario: m ? m[1] : ((chosen && demoScenarioOf(text(chosen.item))?.script) ?? 'simple'), step };
 }
 
 export function startMockServer(port = 0, opts: { delayMs?: number } = {}): Promise<MockServer> {
