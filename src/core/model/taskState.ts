@@ -1,4 +1,4 @@
-import type { ApprovalKind, FileChangeEntry, TaskEvent, TokenCounts, TurnEndStatus } from './events';
+import type { EventBody, TaskEvent, TokenCounts, TurnEndStatus } from './events';
 import type { TaskRequest, TransportKind } from './request';
 import { oneLine } from './truncate';
 
@@ -24,16 +24,8 @@ export interface TurnSummary {
   readonly error?: string;
 }
 
-export interface PendingApproval {
-  readonly requestId: string;
-  readonly kind: ApprovalKind;
-  readonly itemId?: string;
-  readonly command?: string;
-  readonly cwd?: string;
-  readonly reason?: string;
-  readonly changes?: readonly FileChangeEntry[];
-  readonly at: number;
-}
+/** An approval codex asked for and nobody answered yet: the request as codex sent it, and when. */
+export type PendingApproval = Omit<Extract<EventBody, { type: 'approvalRequest' }>, 'type'> & { readonly at: number };
 
 export interface TaskTokens {
   /** Thread total (grows across turns). */
