@@ -43,16 +43,43 @@ const oneVscodeImport = {
   },
 };
 
-const builds = [
-  {
-    ...common,
-    entryPoints: ['src/extension.ts'],
-    outfile: 'dist/extension.js',
-    plugins: [oneVscodeImport],
-    minify: production,
-    sourcemap: !production,
-    sourcesContent: false,
+/**
+ * The engine's heavy half (process control, transports, the raw log, zod) is a second bundle,
+ * dist/engine.js, required on the first task: activation reads, compiles and runs only what the first
+ * paint needs. The two modules the first bundle requires lazily (`require('./runtime')` in
+ * engine/load.ts, `require('./schemas')` in model/request.ts) become `require('./engine.js')`, whose
+ * entry (runtime.ts) exports both. The tests' bundles keep them as ordinary modules of one file.
+ */
+const LAZY = ['src/core/engine/runtime.ts', 'src/core/model/schemas.ts'].map((f) => path.resolve(f));
+const engineApart = {
+  name: 'engine-apart',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/(runtime|schemas)$/ }, (args) =>
+      args.kind === 'require-call' && LAZY.includes(path.resolve(args.resolveDir, `${args.path}.ts`)) ? { path: './engine.js', external: true } : undefined,
+    );
   },
+};
+
+/** What only dist/engine.js may hold: a static import that pulls one into the first bundle fails the build. */
+const ENGINE_ONLY = /^(src\/core\/(process|transports|io)\/|src\/core\/engine\/runtime\.ts$|src\/core\/model\/schemas\.ts$|node_modules\/zod\/)/;
+const FIRST_PAINT_TOO = new Set(['src/core/process/codexLocator.ts', 'src/core/process/pidRecords.ts', 'src/core/io/atomicFile.ts', 'src/core/io/retention.ts']);
+const firstPaintOnly = {
+  name: 'first-paint-only',
+  setup(build) {
+    build.onEnd((r) => {
+      const inputs = Object.values(r.metafile?.outputs ?? {}).flatMap((o) => Object.keys(o.inputs));
+      const stray = inputs.filter((f) => ENGINE_ONLY.test(f) && !FIRST_PAINT_TOO.has(f));
+      if (stray.length > 0) {
+        throw new Error(`dist/extension.js must not hold the engine's heavy half (import these lazily through engine/load.ts): ${stray.join(', ')}`);
+      }
+    });
+  },
+};
+
+const bundle = { ...common, minify: production, sourcemap: !production, sourcesContent: false, metafile: true };
+const builds = [
+  { ...bundle, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', plugins: [oneVscodeImport, engineApart, firstPaintOnly] },
+  { ...bundle, entryPoints: ['src/core/engine/runtime.ts'], outfile: 'dist/engine.js' },
 ];
 
 if (!production) {
@@ -61,7 +88,8 @@ if (!production) {
   builds.push({
     ...common,
     entryPoints: [
-      ...testFiles('test/unit'),
+      ...testFiles('test/pure'),
+      ...testFiles('test/process'),
       ...testFiles('test/e2e'),
       ...testFiles('test/soak'),
       ...testFiles('test/integration/suite'),

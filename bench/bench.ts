@@ -9,18 +9,18 @@ import os from 'node:os';
 import path from 'node:path';
 import { runTests } from '@vscode/test-electron';
 import { execa } from 'execa';
-import { locateCodex } from '../src/core/codexLocator';
-import { Renderer } from '../src/core/render';
-import { stamp, type EventBody } from '../src/core/events';
-import { LineFramer } from '../src/core/framer';
-import { nullLogger } from '../src/core/logger';
-import { readProc } from '../src/core/procfs';
-import type { TaskRequest } from '../src/core/request';
-import { initialState, reduce } from '../src/core/taskState';
+import { locateCodex } from '../src/core/process/codexLocator';
+import { Renderer } from '../src/core/text/render';
+import { stamp, type EventBody } from '../src/core/model/events';
+import { LineFramer } from '../src/core/io/framer';
+import { nullLogger } from '../src/core/base/logger';
+import { readProc } from '../src/core/process/procfs';
+import type { TaskRequest } from '../src/core/model/request';
+import { initialState, reduce } from '../src/core/model/taskState';
 import { AppServerTransport } from '../src/core/transports/appServerTransport';
 import { ExecTransport } from '../src/core/transports/execTransport';
 import { McpServerTransport } from '../src/core/transports/mcpServerTransport';
-import type { Transport, TransportContext } from '../src/core/transports/transport';
+import type { TransportContext, TransportSession } from '../src/core/transports/transport';
 import { CODEX_CURRENT, hostExecutable, makeCodexHome, ROOT } from '../test/helpers/codexHome';
 import { startMockServer } from '../test/mock/mockResponsesServer';
 import type { FloodStats } from './host';
@@ -107,7 +107,7 @@ function pipelinePass(set: PipelineSet, render = false): { ms: number; events: n
   const ctx = ctxFor();
   let renderer = new Renderer();
   let chars = 0;
-  let transport: Transport | undefined;
+  let session: TransportSession | undefined;
   let state = initialState('bench0', ctx.request);
   let seen = 0;
   let events = 0;
@@ -123,8 +123,8 @@ function pipelinePass(set: PipelineSet, render = false): { ms: number; events: n
         events++;
       };
   const fresh = () => {
-    transport = set.kind === 'exec' ? new ExecTransport(ctx) : set.kind === 'mcp-server' ? new McpServerTransport(ctx) : new AppServerTransport(ctx);
-    transport.attach({ write: () => undefined, endStdin: () => undefined, signal: () => undefined }, { prompt: 'bench' }, () => undefined);
+    const transport = set.kind === 'exec' ? new ExecTransport(ctx) : set.kind === 'mcp-server' ? new McpServerTransport(ctx) : new AppServerTransport(ctx);
+    session = transport.open({ write: () => undefined, endStdin: () => undefined, signal: () => undefined }, { prompt: 'bench' }, emit);
     state = initialState('bench0', ctx.request);
     renderer = new Renderer();
   };
@@ -133,7 +133,7 @@ function pipelinePass(set: PipelineSet, render = false): { ms: number; events: n
     if (seen++ % set.per === 0) {
       fresh();
     }
-    transport!.onLine(p.bytes.toString('utf8'), emit);
+    session!.onLine(p.bytes.toString('utf8'));
   });
   for (const c of set.chunks) {
     framer.push(c);
@@ -205,7 +205,8 @@ function pipeline(): void {
 /** 5b. minified bundle size. */
 function bundle(): void {
   const size = statSync(path.join(ROOT, 'dist/extension.js')).size;
-  rows.push({ figure: '5b. minified bundle (dist/extension.js)', value: `${(size / 1024).toFixed(1)} KB`, floor: '—', ratio: null, target: '≤ 200 KB', pass: size <= 200 * 1024 });
+  const engine = statSync(path.join(ROOT, 'dist/engine.js')).size;
+  rows.push({ figure: '5b. minified bundles (dist/extension.js, loaded to activate; dist/engine.js, on the first task)', value: `${((size + engine) / 1024).toFixed(1)} KB (activation ${(size / 1024).toFixed(1)} KB, engine ${(engine / 1024).toFixed(1)} KB)`, floor: '—', ratio: null, target: '≤ 200 KB', pass: size + engine <= 200 * 1024 });
 }
 
 /** 7. kill a three-level process tree: time until the last process is gone, over 50 kills. */

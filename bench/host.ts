@@ -13,8 +13,8 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import * as vscode from 'vscode';
-import type { TaskEvent } from '../src/core/events';
-import { isFinal, type TaskState } from '../src/core/taskState';
+import type { TaskEvent } from '../src/core/model/events';
+import { isFinal, type TaskState } from '../src/core/model/taskState';
 import type { CodexTasksApi } from '../src/vscode/api';
 import { setSetting, sleep, waitTask } from '../test/integration/suite/helpers';
 import { rawLogDigest } from './rawDigest';
@@ -177,7 +177,7 @@ async function flood(api: CodexTasksApi, workspace: string, statsFile: string): 
     }
   });
   const lag = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
-  const appends0 = hooks.outputs.appends;
+  const appends0 = hooks.channels.appends;
   const t0 = performance.now();
   lag.enable();
   const task = await api.start({ prompt: 'flood', cwd: workspace, approvalPolicy: 'never', sandbox: 'read-only' });
@@ -187,7 +187,7 @@ async function flood(api: CodexTasksApi, workspace: string, statsFile: string): 
   const seconds = (performance.now() - t0) / 1000;
   sub.dispose();
   await sleep(300); // the last batched append
-  const appends = hooks.outputs.appends - appends0;
+  const appends = hooks.channels.appends - appends0;
   const text = api.getOutput(task.id);
   const { readFileSync } = await import('node:fs');
   const stats = JSON.parse(readFileSync(statsFile, 'utf8')) as FloodStats;
@@ -207,8 +207,9 @@ async function flood(api: CodexTasksApi, workspace: string, statsFile: string): 
     appends,
     appendsPerSecond: appends / seconds,
     outputChars,
-    channelChars: hooks.outputs.appendedChars(task.id),
-    renderedChars: hooks.outputs.renderedChars(task.id),
+    channelChars: hooks.channels.appended(`Codex Task ${task.id}`),
+    // The cursor after everything: every character rendered, including what the bounded mirror dropped.
+    renderedChars: hooks.outputs.since(task.id, 0).next,
     tailHasLastLine: tail.includes(`line ${stats.deltas - 1}\n`) && /→ exit 0/.test(tail),
   };
 }

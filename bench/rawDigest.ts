@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import type { RawRecord } from '../src/core/rawLog';
+import type { RawRecord } from '../src/core/io/rawLog';
 
 /** Streams a raw log and hashes the bytes of one direction as `reassemble` would rebuild them (logs of a GB). */
 export async function rawLogDigest(file: string, d: RawRecord['d']): Promise<{ bytes: number; sha256: string }> {

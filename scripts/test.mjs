@@ -1,12 +1,15 @@
 #!/usr/bin/env node
 // `npm test`: builds, then runs every tier and ends with one line `N passed, N failed` summing them.
-//   unit         node's test runner over src/core (no vscode), with real processes for the lifecycle
+//   pure         node's test runner over src/core without processes: reducer, guards, framer, parsers,
+//                renderer and the golden rendered transcripts (seconds)
+//   process      src/core with real processes: lifecycles of process trees, the reaper, locating the
+//                real codex binaries, a 200 MB flood
 //   integration  mocha inside the real VS Code extension host (code-server + headless chromium)
 //   e2e          the real codex CLIs (0.169.0 and 0.153.4) against our mock Responses server; the
 //                packaged .vsix in code-server; `npm start`'s offline demo driven through the workbench
 //   soak         the short version of the soak and fault suite (`npm run soak` runs the long one)
-// `node scripts/test.mjs unit e2e` runs only those tiers. Exits non-zero on any failure, and on a
-// tier that ran no test.
+// `node scripts/test.mjs pure e2e` runs only those tiers (`unit` is pure + process). Exits non-zero on
+// any failure, and on a tier that ran no test.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import os from 'node:os';
@@ -14,8 +17,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const all = ['unit', 'integration', 'e2e', 'soak'];
-const tiers = process.argv.slice(2).filter((a) => all.includes(a));
+const all = ['pure', 'process', 'integration', 'e2e', 'soak'];
+const tiers = process.argv.slice(2).flatMap((a) => (a === 'unit' ? ['pure', 'process'] : [a])).filter((a) => all.includes(a));
 const run = tiers.length ? tiers : all;
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'codex-tasks-test-'));
 

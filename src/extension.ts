@@ -1,12 +1,15 @@
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { CodexNotFound, errorMessage, isCodexTasksError } from './core/errors';
-import { chooseTransport } from './core/codexLocator';
-import { pruneRawLogs } from './core/retention';
-import { TaskManager } from './core/taskManager';
-import { isFinal } from './core/taskState';
+import { Coalescer } from './core/base/coalesce';
+import { errorCode, errorMessage, type CodexNotFound } from './core/model/errors';
+import { chooseTransport } from './core/process/codexLocator';
+import { pruneRawLogs } from './core/io/retention';
+import { TaskManager } from './core/engine/taskManager';
+import { isFinal } from './core/model/taskState';
 import type { CodexTasksApi } from './vscode/api';
+import { ChannelMeter } from './vscode/channelMeter';
 import { approvalDetails, COMMANDS, registerCommands, requireTrust, showText } from './vscode/commands';
+import { ErrorFunnel } from './vscode/errorFunnel';
 import { LanguageModelTools } from './vscode/lmTools';
 import { isDemo } from './vscode/demo';
 import { History } from './vscode/history';
@@ -46,16 +49,19 @@ export function activate(context: vscode.ExtensionContext): CodexTasksApi {
 
   const tree = new TaskTreeProvider(manager);
   const view = vscode.window.createTreeView(VIEW_ID, { treeDataProvider: tree, showCollapseAll: true });
-  const outputs = new OutputChannels(manager);
+  const testing = context.extensionMode === vscode.ExtensionMode.Test;
+  const channels = testing ? new ChannelMeter() : undefined;
+  const outputs = new OutputChannels(manager, channels && ((name) => channels.wrap(vscode.window.createOutputChannel(name))));
   const status = new TokenStatusBar(manager, COMMANDS.focus);
-  context.subscriptions.push(tree, view, outputs, status, history, new LanguageModelTools(manager, outputs));
+  const errors = new ErrorFunnel(log, COMMANDS.setCodexPath);
+  context.subscriptions.push(tree, view, outputs, status, history, new LanguageModelTools(manager, outputs, errors));
   manager.restore(history.load());
   const notifications = new Notifications(manager, {
     showOutput: (t) => outputs.show(t, false),
     showDetails: async (t, a) => {
       await showText(approvalDetails(t, a), a.kind === 'command' ? 'shellscript' : 'diff');
     },
-  });
+  }, errors);
   context.subscriptions.push(notifications);
 
   const updateBadge = () => {
@@ -64,14 +70,12 @@ export function activate(context: vscode.ExtensionContext): CodexTasksApi {
     view.badge = running.length > 0 ? { value: running.length, tooltip: `${running.length} running${approvals ? `, ${approvals} waiting for approval` : ''}` } : undefined;
     void vscode.commands.executeCommand('setContext', CONTEXT.hasTasks, manager.list().length > 0);
   };
-  let badgeTimer: NodeJS.Timeout | undefined;
+  const badge = new Coalescer(updateBadge, 50);
   context.subscriptions.push(
-    manager.onDidChangeTask(() => {
-      badgeTimer ??= setTimeout(() => {
-        badgeTimer = undefined;
-        updateBadge();
-      }, 50);
-    }),
+    badge,
+    manager.onDidChangeTask(() => badge.schedule()),
+    manager.onDidAddTask(() => badge.schedule()),
+    manager.onDidRemoveTask(() => badge.schedule()),
   );
 
   let codexState = 'unknown';
@@ -84,10 +88,10 @@ export function activate(context: vscode.ExtensionContext): CodexTasksApi {
       log.info(`codex ${install.version} at ${install.executable}${install.viaNpmWrapper ? ` (native binary behind ${install.configuredPath})` : ''}`);
       codexState = 'ok';
     } catch (e) {
-      const code = isCodexTasksError(e) ? e.code : 'error';
+      const code = errorCode(e);
       log.warn(errorMessage(e));
-      if (e instanceof CodexNotFound) {
-        log.info(`searched PATH: ${e.searched.join(path.delimiter) || '(configured path only)'}`);
+      if (code === 'CodexNotFound') {
+        log.info(`searched PATH: ${(e as CodexNotFound).searched.join(path.delimiter) || '(configured path only)'}`);
       }
       codexState = code === 'CodexNotFound' ? 'notFound' : code === 'UnsupportedVersion' ? 'unsupported' : 'error';
     }
@@ -96,7 +100,7 @@ export function activate(context: vscode.ExtensionContext): CodexTasksApi {
   };
 
   context.subscriptions.push(
-    ...registerCommands({ manager, outputs, log, recheckCodex }),
+    ...registerCommands({ manager, outputs, log, errors, recheckCodex }),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration(`${SECTION}.codexPath`) || e.affectsConfiguration(`${SECTION}.transport`)) {
         void recheckCodex();
@@ -121,6 +125,7 @@ export function activate(context: vscode.ExtensionContext): CodexTasksApi {
     }
     return r;
   });
+  reaped.catch((e: unknown) => log.error(`reaping leftovers of an earlier window: ${errorMessage(e)}`));
   void afterActivation.then(() => {
     const s0 = readSettings();
     const removed = pruneRawLogs(path.join(storage, 'raw-logs'), { maxAgeDays: s0.logRetentionDays, maxCount: s0.logRetentionCount }, new Set(manager.list().map((t) => t.id)));
@@ -140,7 +145,24 @@ export function activate(context: vscode.ExtensionContext): CodexTasksApi {
     },
     kill: (id) => manager.kill(id),
     getOutput: (id) => outputs.text(id),
-    testHooks: context.extensionMode === vscode.ExtensionMode.Test ? { tree, view, statusBar: status, outputs, codexState: () => codexState, recheckCodex, log, reaped, storage, registry: manager.registry } : undefined,
+    testHooks: channels
+      ? {
+          tree,
+          view,
+          statusBar: status,
+          outputs,
+          channels,
+          codexState: () => codexState,
+          recheckCodex,
+          log,
+          reaped,
+          storage,
+          // A getter: the registry is part of the process control, loaded on first use.
+          get registry() {
+            return manager.registry;
+          },
+        }
+      : undefined,
   };
   return api;
 }

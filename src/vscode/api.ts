@@ -1,7 +1,8 @@
 import type * as vscode from 'vscode';
-import type { PidRegistry, ReapResult } from '../core/pidRegistry';
-import type { TaskChange } from '../core/taskManager';
-import type { TaskState } from '../core/taskState';
+import type { PidRegistry, ReapResult } from '../core/process/pidRegistry';
+import type { TaskChange } from '../core/engine/taskManager';
+import type { TaskState } from '../core/model/taskState';
+import type { ChannelMeter } from './channelMeter';
 import type { OutputChannels } from './outputChannels';
 import type { TokenStatusBar } from './statusBar';
 import type { TaskNode, TaskTreeProvider } from './taskTree';
@@ -28,6 +29,8 @@ export interface CodexTasksTestHooks {
   readonly view: vscode.TreeView<TaskNode>;
   readonly statusBar: TokenStatusBar;
   readonly outputs: OutputChannels;
+  /** What was appended to the tasks' output channels. */
+  readonly channels: ChannelMeter;
   /** The value of the `codexTasks.codexState` context key (ok | notFound | unsupported | error). */
   codexState(): string;
   recheckCodex(): Promise<void>;

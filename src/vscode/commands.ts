@@ -1,10 +1,11 @@
 import * as vscode from 'vscode';
-import { isCodexTasksError, errorMessage } from '../core/errors';
-import { parseRequestFile, type TaskRequest } from '../core/request';
-import type { TaskManager } from '../core/taskManager';
-import { isFinal, type TaskState } from '../core/taskState';
+import { RestrictedMode } from '../core/model/errors';
+import { parseRequestFile, type TaskRequest } from '../core/model/request';
+import type { TaskManager } from '../core/engine/taskManager';
+import { isFinal, type TaskState } from '../core/model/taskState';
 import { pickDemo } from './demo';
 import { askForRequest, confirmRisky } from './launch';
+import type { ErrorFunnel } from './errorFunnel';
 import type { OutputChannels } from './outputChannels';
 import { readSettings, SECTION } from './settings';
 import { VIEW_ID, type TaskNode } from './taskTree';
@@ -37,6 +38,8 @@ export interface CommandDeps {
   readonly manager: TaskManager;
   readonly outputs: OutputChannels;
   readonly log: vscode.LogOutputChannel;
+  /** Where every command's failure goes. */
+  readonly errors: ErrorFunnel;
   /** Re-checks codex after a settings change (updates the welcome view). */
   readonly recheckCodex: () => Promise<void>;
 }
@@ -45,13 +48,6 @@ export interface CommandDeps {
 export function requireTrust(): void {
   if (!vscode.workspace.isTrusted) {
     throw new RestrictedMode();
-  }
-}
-
-export class RestrictedMode extends Error {
-  readonly code = 'RestrictedMode';
-  constructor() {
-    super('Codex Tasks cannot start tasks in Restricted Mode: Codex runs commands in this folder. Trust the workspace to use it.');
   }
 }
 
@@ -96,30 +92,8 @@ export function approvalDetails(t: TaskState, a: TaskState['pendingApprovals'][n
 
 export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
   const { manager, outputs, log } = deps;
-
-  /** One wrapper for every command: errors are logged and shown with a "Show Log" action; cancellation is silent. */
-  const cmd = (id: string, fn: (...args: unknown[]) => unknown) =>
-    vscode.commands.registerCommand(id, async (...args: unknown[]) => {
-      try {
-        return await fn(...args);
-      } catch (e) {
-        const code = isCodexTasksError(e) ? e.code : e instanceof RestrictedMode ? e.code : 'Error';
-        if (code === 'Cancelled') {
-          return undefined;
-        }
-        log.error(`${id}: ${errorMessage(e)}`);
-        const actions = code === 'CodexNotFound' || code === 'UnsupportedVersion' ? ['Set Codex Path', 'Show Log'] : ['Show Log'];
-        void vscode.window.showErrorMessage(`Codex Tasks: ${errorMessage(e)}`, ...actions).then((a) => {
-          if (a === 'Show Log') {
-            log.show();
-          } else if (a === 'Set Codex Path') {
-            void vscode.commands.executeCommand(COMMANDS.setCodexPath);
-          }
-        });
-        // Re-thrown so that programmatic callers (API, tests) see the typed error.
-        throw e;
-      }
-    });
+  /** Every command goes through the one error funnel (errorFunnel.ts). */
+  const cmd = (id: string, fn: (...args: unknown[]) => unknown) => deps.errors.command(id, fn);
 
   const launch = async (req: TaskRequest, opts: { confirm: boolean }) => {
     requireTrust();

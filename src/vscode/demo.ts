@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { TaskRequest } from '../core/request';
+import type { TaskRequest } from '../core/model/request';
 import { DEMO_SCENARIOS } from './demoScenarios';
 
 /**

@@ -1,4 +1,4 @@
-import type { TaskRequest } from '../core/request';
+import type { TaskRequest } from '../core/model/request';
 
 /**
  * The offline demo's tasks (`npm start`): what a user reads (the prompt is the task's label) and the

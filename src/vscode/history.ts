@@ -1,11 +1,15 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import type * as vscode from 'vscode';
-import type { TaskManager } from '../core/taskManager';
-import { isFinal, type TaskState } from '../core/taskState';
+import { Coalescer } from '../core/base/coalesce';
+import type { TaskManager } from '../core/engine/taskManager';
+import { writeFileAtomic } from '../core/io/atomicFile';
+import { stamp, type TaskEvent } from '../core/model/events';
+import { isFinal, reduce, type TaskState } from '../core/model/taskState';
 
 const KEY = 'codexTasks.history';
 const MAX = 200;
+/** The events after which the history is written: a task's start and end, the engine's own changes. */
+const SAVED_ON: ReadonlySet<TaskEvent['type']> = new Set(['prepared', 'queued', 'starting', 'spawned', 'dequeued', 'resumed', 'exit', 'sessionIdle', 'sessionClosed']);
 
 /**
  * Finished tasks (state, tokens, raw log path) kept per workspace, so that they survive a window
@@ -17,23 +21,24 @@ const MAX = 200;
  * registry reaps what it left running.
  */
 export class History implements vscode.Disposable {
-  private timer: NodeJS.Timeout | undefined;
-  private readonly sub: vscode.Disposable;
+  private readonly saveSoon = new Coalescer(() => this.save(), 200);
+  private readonly subs: vscode.Disposable[];
 
   constructor(
     private readonly memento: vscode.Memento,
     private readonly manager: TaskManager,
     private readonly file: string,
   ) {
-    this.sub = manager.onDidChangeTask(({ event }) => {
-      // Saved when a task starts, ends or goes away, never per streamed delta.
-      if (!event || event.type === 'spawned' || event.type === 'exit' || event.type === 'sessionIdle') {
-        this.timer ??= setTimeout(() => {
-          this.timer = undefined;
-          this.save();
-        }, 200);
-      }
-    });
+    // Saved when a task is listed, starts, ends or goes away, never per streamed delta.
+    this.subs = [
+      manager.onDidChangeTask(({ event }) => {
+        if (SAVED_ON.has(event.type)) {
+          this.saveSoon.schedule();
+        }
+      }),
+      manager.onDidAddTask(() => this.saveSoon.schedule()),
+      manager.onDidRemoveTask(() => this.saveSoon.schedule()),
+    ];
   }
 
   load(): TaskState[] {
@@ -55,15 +60,12 @@ export class History implements vscode.Disposable {
     const reason = closing ? 'window closed' : 'the extension host stopped while it ran';
     const tasks = this.manager
       .list()
-      .map((t): TaskState => (isFinal(t.status) ? t : { ...t, status: 'interrupted', endReason: reason, endedAt: now, activity: undefined, active: {}, pendingApprovals: [] }))
+      .map((t) => reduce(t, stamp({ type: 'abandoned', reason }, now)))
       .filter((t) => isFinal(t.status))
       .sort((a, b) => (b.endedAt ?? b.createdAt) - (a.endedAt ?? a.createdAt))
       .slice(0, MAX);
     try {
-      mkdirSync(path.dirname(this.file), { recursive: true, mode: 0o700 });
-      const tmp = `${this.file}.${process.pid}.tmp`;
-      writeFileSync(tmp, JSON.stringify(tasks), { mode: 0o600 });
-      renameSync(tmp, this.file);
+      writeFileAtomic(this.file, JSON.stringify(tasks));
     } catch {
       // The memento below still has it.
     }
@@ -71,9 +73,7 @@ export class History implements vscode.Disposable {
   }
 
   dispose(): void {
-    this.sub.dispose();
-    if (this.timer) {
-      clearTimeout(this.timer);
-    }
+    this.subs.forEach((s) => s.dispose());
+    this.saveSoon.dispose();
   }
 }

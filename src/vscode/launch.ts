@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
-import { APPROVAL_POLICIES, SANDBOX_MODES, type ApprovalPolicy, type SandboxMode, type TaskRequest } from '../core/request';
+import { InvalidState } from '../core/model/errors';
+import { APPROVAL_POLICIES, SANDBOX_MODES, type ApprovalPolicy, type SandboxMode, type TaskRequest } from '../core/model/request';
 import type { Settings } from './settings';
 
 const POLICY_DETAIL: Record<ApprovalPolicy, string> = {
@@ -153,8 +154,7 @@ export async function askForRequest(settings: Settings, seed: LaunchSeed = {}): 
     }
   }
   if (!cwd) {
-    void vscode.window.showErrorMessage('Codex Tasks: open a folder first; tasks run in a workspace folder.');
-    return undefined;
+    throw new InvalidState('open a folder first; tasks run in a workspace folder.');
   }
   return { prompt: seed.attachment ? `${prompt}\n\n${seed.attachment.text}` : prompt, cwd, approvalPolicy, sandbox };
 }

@@ -1,14 +1,15 @@
 import * as vscode from 'vscode';
-import { errorMessage } from '../core/errors';
-import { formatUsage } from '../core/render';
-import { schemasModule } from '../core/request';
-import type { toolSchemas as ToolSchemas } from '../core/schemas';
-import type { TaskManager } from '../core/taskManager';
-import { isFinal, type TaskState } from '../core/taskState';
+import { UnknownTask } from '../core/model/errors';
+import { formatUsage } from '../core/text/format';
+import { schemasModule } from '../core/model/request';
+import type { toolSchemas as ToolSchemas } from '../core/model/schemas';
+import type { TaskManager } from '../core/engine/taskManager';
+import { isFinal, type TaskState } from '../core/model/taskState';
 import { requireTrust } from './commands';
+import type { ErrorFunnel } from './errorFunnel';
 import type { OutputChannels } from './outputChannels';
 import { readSettings } from './settings';
-import { firstLine } from './taskTree';
+import { firstLine } from '../core/model/truncate';
 
 /** Tools chat agents call: the seed's run_in_background / BashOutput / KillShell, on the same engine. */
 export const TOOL_NAMES = ['codexTasks_start', 'codexTasks_status', 'codexTasks_output', 'codexTasks_kill', 'codexTasks_list'] as const;
@@ -54,6 +55,7 @@ export class LanguageModelTools implements vscode.Disposable {
   constructor(
     private readonly manager: TaskManager,
     private readonly outputs: OutputChannels,
+    private readonly errors: ErrorFunnel,
   ) {
     this.sync();
     this.sub = vscode.workspace.onDidChangeConfiguration((e) => {
@@ -87,7 +89,7 @@ export class LanguageModelTools implements vscode.Disposable {
         try {
           return await this.run(name, parsed.data as Record<string, unknown>, token);
         } catch (e) {
-          return text(`${name} failed: ${errorMessage(e)}`);
+          return text(this.errors.toolFailure(name, e));
         }
       },
     };
@@ -131,7 +133,7 @@ export class LanguageModelTools implements vscode.Disposable {
     const get = (id: string) => {
       const t = this.manager.get(id);
       if (!t) {
-        throw new Error(`no task with id ${id}; codexTasks_list shows the tasks`);
+        throw new UnknownTask(id, 'codexTasks_list shows the tasks');
       }
       return t;
     };

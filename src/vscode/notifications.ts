@@ -1,9 +1,10 @@
 import * as vscode from 'vscode';
-import type { ApprovalDecision } from '../core/events';
-import type { TaskChange, TaskManager } from '../core/taskManager';
-import type { PendingApproval, TaskState } from '../core/taskState';
+import type { ApprovalDecision } from '../core/model/events';
+import type { TaskChange, TaskManager } from '../core/engine/taskManager';
+import type { PendingApproval, TaskState } from '../core/model/taskState';
+import type { ErrorFunnel } from './errorFunnel';
 import { SECTION } from './settings';
-import { firstLine } from './taskTree';
+import { firstLine } from '../core/model/truncate';
 
 export type NotifyMode = 'off' | 'whenUnfocused' | 'always';
 
@@ -38,24 +39,22 @@ export class Notifications implements vscode.Disposable {
   constructor(
     private readonly manager: TaskManager,
     private readonly actions: { showOutput(t: TaskState): void; showDetails(t: TaskState, a: PendingApproval): Promise<void> },
+    private readonly errors: ErrorFunnel,
   ) {
     this.sub = manager.onDidChangeTask((c) => this.onChange(c));
   }
 
   private onChange({ task, event }: TaskChange): void {
-    if (!event) {
-      return;
-    }
     if (event.type === 'approvalRequest') {
       const a = task.pendingApprovals.find((p) => p.requestId === event.requestId);
       if (a && notifyMode() !== 'off') {
-        void this.askApproval(task, a);
+        this.errors.watch('approval', this.askApproval(task, a));
       }
       return;
     }
     const ended = (event.type === 'exit' || event.type === 'sessionIdle') && (task.status === 'completed' || task.status === 'failed');
     if (ended && this.shouldNotify()) {
-      void this.notifyEnd(task);
+      this.errors.watch('notification', this.notifyEnd(task));
     }
   }
 

@@ -1,8 +1,9 @@
 import * as vscode from 'vscode';
-import type { TaskEvent } from '../core/events';
-import { Renderer, renderHeader } from '../core/render';
-import type { TaskManager } from '../core/taskManager';
-import type { TaskState } from '../core/taskState';
+import type { TaskEvent } from '../core/model/events';
+import { Renderer, renderHeader } from '../core/text/render';
+import { Coalescer } from '../core/base/coalesce';
+import type { TaskManager } from '../core/engine/taskManager';
+import type { TaskState } from '../core/model/taskState';
 
 /** How much rendered text is kept per task in memory (the raw log on disk has everything). */
 const MIRROR_LIMIT = 2 * 1024 * 1024;
@@ -25,9 +26,6 @@ interface TaskOutput {
   dropped: number;
   /** Text rendered since the last append to the channel. */
   pending: string;
-  /** Characters rendered, and characters handed to the channel (the benchmark compares them). */
-  rendered: number;
-  appended: number;
 }
 
 /**
@@ -37,39 +35,40 @@ interface TaskOutput {
 export class OutputChannels implements vscode.Disposable {
   private readonly outputs = new Map<string, TaskOutput>();
   private readonly dirty = new Set<string>();
-  private timer: NodeJS.Timeout | undefined;
-  private readonly sub: { dispose(): void };
-  /** Appends issued to channels (the benchmark reads it). */
-  appends = 0;
+  private readonly flushSoon = new Coalescer(() => this.flush(), FLUSH_MS);
+  private readonly subs: { dispose(): void }[];
 
-  constructor(private readonly manager: TaskManager) {
-    this.sub = manager.onDidChangeTask(({ task, event }) => {
-      if (event) {
-        this.onEvent(task, event);
-      } else if (!manager.get(task.id)) {
-        this.drop(task.id);
-      }
-    });
+  constructor(
+    private readonly manager: TaskManager,
+    /** Makes a task's channel (the test hooks count what is appended through it). */
+    private readonly createChannel: (name: string) => vscode.OutputChannel = (name) => vscode.window.createOutputChannel(name),
+  ) {
+    this.subs = [
+      manager.onDidChangeTask(({ task, event }) => this.onEvent(task, event)),
+      manager.onDidRemoveTask((task) => this.drop(task.id)),
+    ];
   }
 
   private output(task: TaskState): TaskOutput {
     let o = this.outputs.get(task.id);
     if (!o) {
       const text = renderHeader(task);
-      o = { renderer: new Renderer(), text, dropped: 0, pending: '', rendered: text.length, appended: 0 };
+      o = { renderer: new Renderer(), text, dropped: 0, pending: '' };
       this.outputs.set(task.id, o);
     }
     return o;
   }
 
   private onEvent(task: TaskState, event: TaskEvent): void {
+    if (!this.manager.get(task.id)) {
+      return; // removed (an idle session's codex ending afterwards): its output is gone with it
+    }
     const o = this.output(task);
     const text = o.renderer.render(event, task);
     if (!text) {
       return;
     }
     o.text += text;
-    o.rendered += text.length;
     if (o.text.length > MIRROR_LIMIT) {
       const cut = o.text.length - MIRROR_LIMIT / 2;
       o.dropped += cut;
@@ -78,13 +77,12 @@ export class OutputChannels implements vscode.Disposable {
     if (o.channel) {
       o.pending += text;
       this.dirty.add(task.id);
-      this.timer ??= setTimeout(() => this.flush(), FLUSH_MS);
+      this.flushSoon.schedule();
     }
   }
 
   /** Appends what is pending (a piece per task; everything when `all`). */
   private flush(all = false): void {
-    this.timer = undefined;
     for (const id of [...this.dirty]) {
       const o = this.outputs.get(id);
       if (!o?.channel || !o.pending) {
@@ -98,15 +96,13 @@ export class OutputChannels implements vscode.Disposable {
         piece = piece.slice(0, nl >= APPEND_MAX / 2 ? nl + 1 : APPEND_MAX);
       }
       o.channel.append(piece);
-      o.appended += piece.length;
       o.pending = o.pending.slice(piece.length);
-      this.appends += 1;
       if (!o.pending) {
         this.dirty.delete(id);
       }
     }
     if (this.dirty.size > 0) {
-      this.timer ??= setTimeout(() => this.flush(), FLUSH_MS);
+      this.flushSoon.schedule();
     }
   }
 
@@ -137,23 +133,11 @@ export class OutputChannels implements vscode.Disposable {
   show(task: TaskState, preserveFocus = true): vscode.OutputChannel {
     const o = this.output(task);
     if (!o.channel) {
-      o.channel = vscode.window.createOutputChannel(`Codex Task ${task.id}`);
-      const text = this.text(task.id);
-      o.channel.append(text);
-      o.appended += text.length;
+      o.channel = this.createChannel(`Codex Task ${task.id}`);
+      o.channel.append(this.text(task.id));
     }
     o.channel.show(preserveFocus);
     return o.channel;
-  }
-
-  /** Characters rendered for a task so far (including what the bounded mirror dropped). */
-  renderedChars(id: string): number {
-    return this.outputs.get(id)?.rendered ?? 0;
-  }
-
-  /** Characters appended to the task's channel so far. */
-  appendedChars(id: string): number {
-    return this.outputs.get(id)?.appended ?? 0;
   }
 
   /** Whether a channel exists for the task. */
@@ -169,10 +153,8 @@ export class OutputChannels implements vscode.Disposable {
   }
 
   dispose(): void {
-    this.sub.dispose();
-    if (this.timer) {
-      clearTimeout(this.timer);
-    }
+    this.subs.forEach((s) => s.dispose());
+    this.flushSoon.dispose();
     this.flush(true);
     for (const o of this.outputs.values()) {
       o.channel?.dispose();

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
-import type { TransportPreference } from '../core/codexLocator';
-import { APPROVAL_POLICIES, SANDBOX_MODES, type ApprovalPolicy, type SandboxMode } from '../core/request';
+import type { TransportPreference } from '../core/process/codexLocator';
+import { APPROVAL_POLICIES, SANDBOX_MODES, type ApprovalPolicy, type SandboxMode } from '../core/model/request';
 
 export const SECTION = 'codexTasks';
 

@@ -1,8 +1,9 @@
 import * as vscode from 'vscode';
-import { formatUsage } from '../core/render';
-import { formatTokens, isFinal, type TaskState } from '../core/taskState';
-import type { TaskManager } from '../core/taskManager';
-import { firstLine } from './taskTree';
+import { isFinal, type TaskState } from '../core/model/taskState';
+import { formatTokens, formatUsage } from '../core/text/format';
+import { Coalescer } from '../core/base/coalesce';
+import type { TaskManager } from '../core/engine/taskManager';
+import { firstLine } from '../core/model/truncate';
 
 /** How long the last task's total stays after the last task ends. */
 const LINGER_MS = 10_000;
@@ -14,9 +15,9 @@ const LINGER_MS = 10_000;
  */
 export class TokenStatusBar implements vscode.Disposable {
   readonly item: vscode.StatusBarItem;
-  private readonly sub: { dispose(): void };
+  private readonly subs: { dispose(): void }[];
   private lingerTimer: NodeJS.Timeout | undefined;
-  private pending: NodeJS.Timeout | undefined;
+  private readonly refresh = new Coalescer(() => this.update(), 100);
   private wasRunning = false;
 
   constructor(
@@ -26,12 +27,8 @@ export class TokenStatusBar implements vscode.Disposable {
     this.item = vscode.window.createStatusBarItem('codexTasks.tokens', vscode.StatusBarAlignment.Left, 10);
     this.item.name = 'Codex Tasks';
     this.item.command = focusCommand;
-    this.sub = manager.onDidChangeTask(() => {
-      this.pending ??= setTimeout(() => {
-        this.pending = undefined;
-        this.update();
-      }, 100);
-    });
+    const refresh = () => this.refresh.schedule();
+    this.subs = [manager.onDidChangeTask(refresh), manager.onDidAddTask(refresh), manager.onDidRemoveTask(refresh)];
   }
 
   update(): void {
@@ -73,12 +70,9 @@ export class TokenStatusBar implements vscode.Disposable {
   }
 
   dispose(): void {
-    this.sub.dispose();
-    for (const t of [this.lingerTimer, this.pending]) {
-      if (t) {
-        clearTimeout(t);
-      }
-    }
+    this.subs.forEach((s) => s.dispose());
+    clearTimeout(this.lingerTimer);
+    this.refresh.dispose();
     this.item.dispose();
   }
 }

@@ -1,7 +1,9 @@
 import * as vscode from 'vscode';
-import { formatDuration, formatUsage } from '../core/render';
-import { formatTokens, isFinal, type TaskState, type TaskStatus } from '../core/taskState';
-import type { TaskManager } from '../core/taskManager';
+import { isFinal, type TaskState, type TaskStatus } from '../core/model/taskState';
+import { firstLine } from '../core/model/truncate';
+import { formatDuration, formatTokens, formatUsage } from '../core/text/format';
+import { Coalescer } from '../core/base/coalesce';
+import type { TaskManager } from '../core/engine/taskManager';
 
 export const VIEW_ID = 'codexTasks.tasks';
 
@@ -38,11 +40,6 @@ export function contextValueOf(s: TaskState): string {
 export function iconOf(s: TaskState): vscode.ThemeIcon {
   const [id, color] = ICONS[s.status];
   return new vscode.ThemeIcon(id, color ? new vscode.ThemeColor(color) : undefined);
-}
-
-export function firstLine(prompt: string, max = 80): string {
-  const line = prompt.trim().split('\n')[0].trim();
-  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }
 
 export function descriptionOf(s: TaskState, now = Date.now()): string {
@@ -136,45 +133,46 @@ export class TaskTreeProvider implements vscode.TreeDataProvider<TaskNode>, vsco
   private readonly nodes = new Map<string, TaskNode>();
   private readonly signatures = new Map<string, string>();
   private readonly pending = new Set<string>();
-  private timer: NodeJS.Timeout | undefined;
-  private readonly sub: { dispose(): void };
+  private readonly refresh = new Coalescer(() => this.flush(), 100);
+  private readonly subs: { dispose(): void }[];
   private readonly lastState = new Map<string, TaskState>();
 
   constructor(private readonly manager: TaskManager) {
-    this.sub = manager.onDidChangeTask(({ task }) => this.changed(task));
+    this.subs = [
+      manager.onDidChangeTask(({ task }) => this.changed(task)),
+      manager.onDidAddTask(() => this.rootChanged()),
+      manager.onDidRemoveTask((task) => {
+        this.nodes.delete(task.id);
+        this.signatures.delete(task.id);
+        this.lastState.delete(task.id);
+        this.rootChanged();
+      }),
+    ];
+  }
+
+  private rootChanged(): void {
+    this.pending.add('');
+    this.refresh.schedule();
   }
 
   private changed(task: TaskState): void {
-    const known = this.manager.get(task.id) !== undefined;
     // Streamed output leaves the state as it was (the same object): nothing on the row can change.
-    if (known && this.lastState.get(task.id) === task) {
+    // A change after removal (an idle session's codex ending) has no row.
+    if (this.lastState.get(task.id) === task || this.manager.get(task.id) === undefined) {
       return;
     }
-    if (known) {
-      this.lastState.set(task.id, task);
-    } else {
-      this.lastState.delete(task.id);
-    }
+    this.lastState.set(task.id, task);
     const sig = rowSignature(task);
-    if (known && this.signatures.get(task.id) === sig && this.nodes.has(task.id)) {
+    if (this.signatures.get(task.id) === sig && this.nodes.has(task.id)) {
       return;
     }
     this.signatures.set(task.id, sig);
-    if (!known || !this.nodes.has(task.id)) {
-      // A task appeared or went away: the root list changes.
-      if (!known) {
-        this.nodes.delete(task.id);
-        this.signatures.delete(task.id);
-      }
-      this.pending.add('');
-    } else {
-      this.pending.add(task.id);
-    }
-    this.timer ??= setTimeout(() => this.flush(), 100);
+    // A row not shown yet comes with the next refresh of the root.
+    this.pending.add(this.nodes.has(task.id) ? task.id : '');
+    this.refresh.schedule();
   }
 
   private flush(): void {
-    this.timer = undefined;
     if (this.pending.has('')) {
       this._onDidChangeTreeData.fire(undefined);
     } else {
@@ -243,10 +241,8 @@ export class TaskTreeProvider implements vscode.TreeDataProvider<TaskNode>, vsco
   }
 
   dispose(): void {
-    this.sub.dispose();
-    if (this.timer) {
-      clearTimeout(this.timer);
-    }
+    this.subs.forEach((s) => s.dispose());
+    this.refresh.dispose();
     this._onDidChangeTreeData.dispose();
   }
 }

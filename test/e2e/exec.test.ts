@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { reassemble } from '../../src/core/rawLog';
+import { reassemble } from '../../src/core/io/rawLog';
 import { mockUsage } from '../mock/mockResponsesServer';
 import { CODEX_LEGACY } from '../helpers/codexHome';
 import { aliveOf, req, startE2E, waitForSleep, type E2E } from '../helpers/e2eHarness';

@@ -35,10 +35,10 @@ describe('the packaged extension', () => {
     execFileSync(process.execPath, [path.join(ROOT, 'scripts/package.mjs')], { cwd: ROOT, stdio: 'pipe' });
     assert.ok(existsSync(vsix));
     const names = execFileSync('python3', ['-c', 'import sys,zipfile; print("\\n".join(zipfile.ZipFile(sys.argv[1]).namelist()))', vsix], { encoding: 'utf8' }).trim().split('\n').sort();
-    const allowed = [/^\[Content_Types\]\.xml$/, /^extension\.vsixmanifest$/, /^extension\/package\.json$/, /^extension\/dist\/extension\.js$/, /^extension\/media\/[\w.-]+\.(svg|png)$/, /^extension\/readme\.md$/i, /^extension\/changelog\.md$/i, /^extension\/LICENSE(\.txt)?$/i];
+    const allowed = [/^\[Content_Types\]\.xml$/, /^extension\.vsixmanifest$/, /^extension\/package\.json$/, /^extension\/dist\/(extension|engine)\.js$/, /^extension\/media\/[\w.-]+\.(svg|png)$/, /^extension\/readme\.md$/i, /^extension\/changelog\.md$/i, /^extension\/LICENSE(\.txt)?$/i];
     const stray = names.filter((n) => !allowed.some((re) => re.test(n)));
     assert.deepEqual(stray, [], `unexpected files in the vsix: ${stray.join(', ')}`);
-    for (const must of ['extension/dist/extension.js', 'extension/package.json']) {
+    for (const must of ['extension/dist/extension.js', 'extension/dist/engine.js', 'extension/package.json']) {
       assert.ok(names.includes(must), must);
     }
     assert.ok(names.some((n) => /^extension\/readme\.md$/i.test(n)) && names.some((n) => /^extension\/changelog\.md$/i.test(n)) && names.some((n) => /^extension\/LICENSE/i.test(n)));

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { TransportPreference } from '../../src/core/codexLocator';
+import type { TransportPreference } from '../../src/core/process/codexLocator';
 import { CODEX_CURRENT, CODEX_LEGACY } from '../helpers/codexHome';
 import { startE2E, type E2E } from '../helpers/e2eHarness';
 import { waitFor } from '../helpers/managerHarness';

@@ -1,9 +1,9 @@
 import { mkdtempSync, realpathSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { TransportPreference } from '../../src/core/codexLocator';
-import { descendantsOf, readProc, type ProcInfo } from '../../src/core/procfs';
-import type { TaskState } from '../../src/core/taskState';
+import type { TransportPreference } from '../../src/core/process/codexLocator';
+import { descendantsOf, readProc, type ProcInfo } from '../../src/core/process/procfs';
+import type { TaskState } from '../../src/core/model/taskState';
 import { startMockServer, type MockServer } from '../mock/mockResponsesServer';
 import { CODEX_CURRENT, makeCodexHome } from './codexHome';
 import { makeManager, until, waitFor } from './managerHarness';

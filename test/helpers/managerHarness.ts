@@ -1,10 +1,10 @@
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Logger } from '../../src/core/logger';
-import { TaskManager, type ManagerSettings } from '../../src/core/taskManager';
-import type { TaskState } from '../../src/core/taskState';
-import { isFinal } from '../../src/core/taskState';
+import type { Logger } from '../../src/core/base/logger';
+import { TaskManager, type ManagerSettings } from '../../src/core/engine/taskManager';
+import type { TaskState } from '../../src/core/model/taskState';
+import { isFinal } from '../../src/core/model/taskState';
 import { ROOT } from './codexHome';
 
 export const FAKE_CODEX_JS = path.join(ROOT, 'out/test/fixtures/fakeCodex.js');

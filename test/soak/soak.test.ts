@@ -11,16 +11,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import fc from 'fast-check';
-import { BadRequest, RawLogUnavailable } from '../../src/core/errors';
-import { stamp, type EventBody, type TaskEvent } from '../../src/core/events';
-import { LineFramer } from '../../src/core/framer';
-import { makeRedactor, nullLogger } from '../../src/core/logger';
-import { readProc } from '../../src/core/procfs';
-import { RawLog, reassemble } from '../../src/core/rawLog';
-import { Renderer } from '../../src/core/render';
-import { parseRequestFile, parseTaskRequest, type TaskRequest } from '../../src/core/request';
-import { initialState, isFinal, reduce, type TaskState } from '../../src/core/taskState';
-import { TaskManager } from '../../src/core/taskManager';
+import { BadRequest, RawLogUnavailable } from '../../src/core/model/errors';
+import { stamp, type EventBody, type TaskEvent } from '../../src/core/model/events';
+import { LineFramer } from '../../src/core/io/framer';
+import { makeRedactor, nullLogger } from '../../src/core/base/logger';
+import { readProc } from '../../src/core/process/procfs';
+import { RawLog, reassemble } from '../../src/core/io/rawLog';
+import { Renderer } from '../../src/core/text/render';
+import { parseRequestFile, parseTaskRequest, type TaskRequest } from '../../src/core/model/request';
+import { initialState, isFinal, reduce, type TaskState } from '../../src/core/model/taskState';
+import { TaskManager } from '../../src/core/engine/taskManager';
 import { AppServerTransport } from '../../src/core/transports/appServerTransport';
 import { ExecTransport } from '../../src/core/transports/execTransport';
 import { McpServerTransport } from '../../src/core/transports/mcpServerTransport';
@@ -251,13 +251,8 @@ describe('soak: extension host dies', () => {
 
 describe('soak: hostile stdout (property-based)', () => {
   const ctx = (): TransportContext => ({ request: request(), install: { executable: 'codex', configuredPath: 'codex', version: '0.169.0', env: {}, viaNpmWrapper: false }, effectivePolicy: 'never', env: {}, logger: nullLogger });
-  const transports = (): Transport[] => {
-    const ts: Transport[] = [new ExecTransport(ctx()), new AppServerTransport(ctx()), new McpServerTransport(ctx())];
-    for (const t of ts) {
-      t.attach({ write: () => undefined, endStdin: () => undefined, signal: () => undefined }, { prompt: 'p' }, () => undefined);
-    }
-    return ts;
-  };
+  const transports = (): Transport[] => [new ExecTransport(ctx()), new AppServerTransport(ctx()), new McpServerTransport(ctx())];
+  const io = { write: () => undefined, endStdin: () => undefined, signal: () => undefined };
   const numRuns = scale(150, 3000);
   const deep = (d: number): unknown => (d === 0 ? 1 : { a: [deep(d - 1)] });
   const line = fc.oneof(
@@ -306,8 +301,9 @@ describe('soak: hostile stdout (property-based)', () => {
             r.render(e, s);
           };
           try {
+            const session = t.open(io, { prompt: 'p' }, emit);
             for (const l of lines) {
-              t.onLine(l, emit);
+              session.onLine(l);
             }
             emit({ type: 'exit', code: 0, signal: null, killedByUs: false, stderrTail: '' });
             if (!isFinal(s.status)) {

@@ -1,8 +1,9 @@
-import type { CodexInstallation } from '../codexLocator';
-import type { ProcessSpec } from '../codexProcess';
-import type { ApprovalDecision, EventBody } from '../events';
-import type { Logger } from '../logger';
-import type { ApprovalPolicy, TaskRequest, TransportKind } from '../request';
+import type { CodexInstallation } from '../process/codexLocator';
+import type { ProcessSpec } from '../process/codexProcess';
+import type { ApprovalDecision, EventBody } from '../model/events';
+import type { Logger } from '../base/logger';
+import type { ApprovalPolicy, TaskRequest, TransportKind } from '../model/request';
+import { truncate } from '../model/truncate';
 
 export interface TransportContext {
   readonly request: TaskRequest;
@@ -14,8 +15,11 @@ export interface TransportContext {
   readonly logger: Logger;
 }
 
-/** The process-facing side a transport talks to (a `CodexProcess`, or a test double). */
-export interface TransportIO {
+/**
+ * What a session may do to the process of its turn: write codex's stdin, close it, and signal codex as
+ * the graceful first stage of a kill. A `CodexProcess`, or a test double.
+ */
+export interface TurnIO {
   write(line: string): void;
   endStdin(): void;
   signal(sig: NodeJS.Signals): void;
@@ -31,30 +35,37 @@ export interface TurnInput {
 }
 
 /**
- * One wire protocol. A transport turns a turn into a process spec, reads every stdout line into
- * normalized events, and knows how to stop gracefully. It never owns the process.
+ * One wire protocol, for one task: it turns a turn into a process spec, and once that process runs,
+ * opens a session bound to it.
  */
 export interface Transport {
   readonly kind: TransportKind;
   spec(input: TurnInput): ProcessSpec;
-  /**
-   * Called once the process is running: send the handshake / the request. A transport whose process
-   * would outlive the turn ends it (stdin EOF) when the turn is over: one process per turn.
-   */
-  attach(io: TransportIO, input: TurnInput, emit: (e: EventBody) => void): void;
-  /** One complete stdout line (UTF-8 decoded); `oversize` lines are fragments past the limit. */
-  onLine(line: string, emit: (e: EventBody) => void): void;
+  /** Binds a session to the turn's process and sends the handshake or the request. */
+  open(io: TurnIO, input: TurnInput, emit: (e: EventBody) => void): TransportSession;
+}
+
+/**
+ * The protocol state of one codex process: it reads every stdout line into normalized events and
+ * writes what the wire needs. The session owns the process's stdio, not its life: it closes stdin
+ * when its wire has nothing more to send in this process (codex then exits by itself: one process per
+ * turn), and signals codex only as `gracefulStop`, the first stage of a kill the task asked for. It
+ * never kills, and never waits for the process: the task does, and the process's end ends the turn.
+ */
+export interface TransportSession {
+  /** One complete stdout line (UTF-8 decoded). */
+  onLine(line: string): void;
   /** The first, gentle stage of a kill. */
-  gracefulStop(io: TransportIO): void;
+  gracefulStop(): void;
   /**
    * For transports whose session lives only in the process (mcp-server): starts a follow-up turn on
    * the still-running process. Absent elsewhere: follow-ups start a new process.
    */
-  continueInProcess?(io: TransportIO, input: TurnInput, emit: (e: EventBody) => void): void;
+  continueInProcess?(input: TurnInput): void;
   /** Interrupts the running turn without killing the task (returns false when there is none). */
-  interrupt?(io: TransportIO): boolean;
-  /** Answers a pending approval; transports without approvals throw. */
-  answerApproval?(io: TransportIO, requestId: string, decision: ApprovalDecision): void;
+  interrupt?(): boolean;
+  /** Answers a pending approval; absent on transports without approvals. */
+  answerApproval?(requestId: string, decision: ApprovalDecision): void;
 }
 
 /** How every transport starts codex: the resolved executable, in the task's cwd, with its environment. */
@@ -82,5 +93,5 @@ export function parseJsonObject(line: string): Record<string, unknown> | undefin
 
 /** Keeps an unknown line short enough to show and store in state, but says how long it was. */
 export function clip(line: string, max = 2000): string {
-  return line.length > max ? `${line.slice(0, max)}… (${line.length} chars)` : line;
+  return truncate(line, max, (_cut, length) => ` (${length} chars)`);
 }

@@ -1,6 +1,8 @@
 import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { api, EXTENSION_ID } from './helpers';
+import { isFinal } from '../../../src/core/model/taskState';
+import { api, CODEX, EXTENSION_ID, request, setSetting, waitTask } from './helpers';
 
 suite('activation and contributions', () => {
   test('activates in the real extension host and returns its API', async () => {
@@ -42,6 +44,19 @@ suite('activation and contributions', () => {
       await new Promise((r) => setTimeout(r, 50));
     }
     assert.equal(view.visible, true);
+  });
+
+  test('activation loads the first bundle only; the engine bundle comes with the first task', async () => {
+    const a = await api();
+    const dist = path.join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, 'dist');
+    assert.ok(require.cache[path.join(dist, 'extension.js')], 'dist/extension.js is what activated');
+    assert.equal(require.cache[path.join(dist, 'engine.js')], undefined, 'no task yet: process control, transports and zod are not loaded');
+    await setSetting('codexPath', CODEX);
+    await setSetting('transport', 'app-server');
+    const t = await a.start(request('[[scenario:simple]] load the engine'));
+    assert.ok(require.cache[path.join(dist, 'engine.js')], 'the first task loaded dist/engine.js');
+    const s = await waitTask(a, t.id, (x) => isFinal(x.status));
+    assert.equal(s.status, 'completed', JSON.stringify(s.error));
   });
 
   // Registered only on demand: `CODEX_TASKS_PROBE_FAIL=1 npm run test:integration` must exit non-zero.

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, realpathSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { isFinal } from '../../../src/core/taskState';
+import { isFinal } from '../../../src/core/model/taskState';
 import { api, bridge, CODEX, CODEX_LEGACY, setSetting, sleep, until, waitTask } from './helpers';
 
 const transports = [

@@ -3,7 +3,7 @@ import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { isFinal } from '../../../src/core/taskState';
+import { isFinal } from '../../../src/core/model/taskState';
 import { api, bridge, CODEX, request, setSetting, sleep, until, waitTask, WORKSPACE } from './helpers';
 
 suite('commands', () => {

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { isFinal } from '../../../src/core/taskState';
+import { isFinal } from '../../../src/core/model/taskState';
 import { api, bridge, CODEX, CODEX_LEGACY, request, setSetting, sleep, until, waitTask } from './helpers';
 
 suite('follow-ups, rerun, diff and notifications', () => {

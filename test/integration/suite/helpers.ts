@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as http from 'node:http';
 import * as vscode from 'vscode';
 import type { CodexTasksApi } from '../../../src/vscode/api';
-import type { TaskState } from '../../../src/core/taskState';
+import type { TaskState } from '../../../src/core/model/taskState';
 
 export const EXTENSION_ID = 'codex-tasks.codex-tasks';
 export const WORKSPACE = process.env.CODEX_TASKS_TEST_WORKSPACE ?? '';

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { descendantsOf, readProc } from '../../../src/core/procfs';
+import { descendantsOf, readProc } from '../../../src/core/process/procfs';
 import { api, CODEX, setSetting, sleep, waitTask, WORKSPACE } from './helpers';
 
 async function invoke(name: string, input: object): Promise<string> {

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { isFinal } from '../../../src/core/taskState';
+import { isFinal } from '../../../src/core/model/taskState';
 import { api, CODEX, request, setSetting, until, waitTask } from './helpers';
 
 suite('tasks with the real codex in the extension host', () => {

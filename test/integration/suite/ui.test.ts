@@ -2,8 +2,8 @@ import * as assert from 'node:assert/strict';
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { descendantsOf, readProc } from '../../../src/core/procfs';
-import { isFinal } from '../../../src/core/taskState';
+import { descendantsOf, readProc } from '../../../src/core/process/procfs';
+import { isFinal } from '../../../src/core/model/taskState';
 import type { TaskNode } from '../../../src/vscode/taskTree';
 import { api, bridge, CODEX, request, setSetting, sleep, until, waitTask, WORKSPACE } from './helpers';
 

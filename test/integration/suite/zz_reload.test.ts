@@ -1,8 +1,8 @@
 import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { isAlive, readProc } from '../../../src/core/procfs';
-import { isFinal } from '../../../src/core/taskState';
+import { isAlive, readProc } from '../../../src/core/process/procfs';
+import { isFinal } from '../../../src/core/model/taskState';
 import { api, bridge, CODEX, request, setSetting, waitTask } from './helpers';
 
 /**
